@@ -1,0 +1,2 @@
+//! Sans-IO Kukuruku protocol (in progress).
+#![deny(missing_docs)]

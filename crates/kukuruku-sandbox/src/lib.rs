@@ -1,0 +1,3 @@
+//! `kukuruku-sandbox`: not built yet (issue #4). This crate is a placeholder in the workspace layout and
+//! exports nothing; nothing here pretends to work.
+#![deny(missing_docs)]
