@@ -1,3 +1,61 @@
-//! `kukuruku-sandbox`: not built yet (issue #4). This crate is a placeholder in the workspace layout and
-//! exports nothing; nothing here pretends to work.
+//! A local Kukuruku for demos and tests: the payments API, the KukuPay pay page, signed
+//! callbacks and a test-control API, in memory, on loopback.
+//!
+//! Merchants run their whole integration against it without an account, on their laptop and in
+//! CI, the way Stripe users run stripe-mock:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! use kukuruku_sandbox::{CallbackPolicy, KukuPayUser, Merchant, Sandbox};
+//! use kukuruku_sign::SecretKey;
+//!
+//! let sandbox = Sandbox::builder()
+//!     .merchant(Merchant::new("1", SecretKey::new("test-secret")?))
+//!     .user(KukuPayUser::new("payee@example.com", "Pat Payee", "RUB"))
+//!     .callback_policy(CallbackPolicy::default().initial_backoff(Duration::from_millis(20)))
+//!     .start()
+//!     .await?;
+//! // Point the SDK client at `sandbox.api_url()`, send users to the payin's `url`
+//! // (`sandbox.pay_page_url(uuid)`), drive orders with `sandbox.set_status(..)` or
+//! // `POST {control_url}/orders/{uuid}/status`, and read `sandbox.callbacks()`.
+//! # drop(sandbox); Ok(()) }
+//! ```
+//!
+//! What it implements (PROTOCOL 1 and its decisions):
+//!
+//! - the payments API, requests verified over the raw bytes with the SDK's own code
+//!   (`kukuruku_sign::Verifier`, before anything parses them; the GET over its D1 input);
+//!   401 `{"success":false,"err":"Invalid signature"}` (D2) for a missing or wrong signature;
+//!   400 with a D6 body naming the field for invalid input; 409 for a reused `order_number`
+//!   with different content (the same content returns the same order); order-status answers
+//!   signed with the merchant's secret;
+//! - the pay page (`routes::pay_page`), with Pay / Decline forms and a 303 to the merchant;
+//! - callbacks (PROTOCOL 1.5): the D4 order object, signed, delivered at least once with the
+//!   D8 retry policy ([`CallbackPolicy`]), every try in a log ([`CallbackDelivery`]);
+//! - the test-control API under `/sandbox` (unsigned).
+//!
+//! Its routes live in one module per area (`routes/payments.rs`, `pay_page.rs`, `control.rs`);
+//! a KukurukuID identity provider and a Kuna institution API will be more modules there.
 #![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod callbacks;
+mod config;
+mod error;
+mod model;
+mod routes;
+mod sandbox;
+mod state;
+mod util;
+
+pub use callbacks::{CallbackDelivery, DeliveryAttempt, DeliveryOutcome};
+pub use config::{BodylessInput, CallbackPolicy, KukuPayUser, Merchant};
+pub use error::{SandboxError, StatusChangeError, UserError};
+pub use model::{CURRENCIES, MAX_AMOUNT, Order, OrderKind, OrderStatus, UnknownStatus};
+pub use sandbox::{Sandbox, SandboxBuilder};
+
+pub use kukuruku_sign::SecretKey;

@@ -1,0 +1,100 @@
+//! `kukuruku sandbox`: serve the sandbox until Ctrl-C or SIGTERM.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use kukuruku_sandbox::{KukuPayUser, Merchant, Sandbox};
+
+use crate::secret::SecretArgs;
+
+/// Parses `EMAIL,NAME,CURRENCY`.
+pub(crate) fn parse_user(text: &str) -> Result<KukuPayUser, String> {
+    let mut parts = text.splitn(3, ',');
+    let (Some(email), Some(name), Some(currency)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(
+            "expected EMAIL,NAME,CURRENCY, e.g. payee@example.com,Pat Payee,RUB".to_owned(),
+        );
+    };
+    let user = KukuPayUser::new(email.trim(), name.trim(), currency.trim());
+    user.validate().map_err(|err| err.to_string())?;
+    Ok(user)
+}
+
+/// Runs the sandbox: prints one JSON line with its URLs on stdout when ready, then logs to stderr.
+pub(crate) async fn run(
+    listen: SocketAddr,
+    merchant_id: String,
+    users: Vec<KukuPayUser>,
+    secret: &SecretArgs,
+) -> ExitCode {
+    let key = match secret.load() {
+        Ok(key) => key,
+        Err(message) => {
+            eprintln!("kukuruku sandbox: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let users = if users.is_empty() {
+        vec![KukuPayUser::new("user@example.com", "Sandbox User", "RUB")]
+    } else {
+        users
+    };
+    let mut builder = Sandbox::builder()
+        .listen(listen)
+        .merchant(Merchant::new(merchant_id.clone(), key));
+    for user in &users {
+        builder = builder.user(user.clone());
+    }
+    let sandbox = match builder.start().await {
+        Ok(sandbox) => sandbox,
+        Err(err) => {
+            eprintln!("kukuruku sandbox: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let ready = serde_json::json!({
+        "api": sandbox.api_url(),
+        "merchant_id": merchant_id,
+        "pay_page": format!("{}/pay/{{uuid}}", sandbox.base_url()),
+        "control": sandbox.control_url(),
+        "users": users.iter().map(KukuPayUser::email).collect::<Vec<_>>(),
+    });
+    {
+        let mut stdout = std::io::stdout().lock();
+        if writeln!(stdout, "{ready}")
+            .and_then(|()| stdout.flush())
+            .is_err()
+        {
+            return ExitCode::from(1);
+        }
+    }
+    tracing::info!(api = sandbox.api_url(), "sandbox ready; Ctrl-C to stop");
+    wait_for_stop().await;
+    tracing::info!("stopping");
+    sandbox.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

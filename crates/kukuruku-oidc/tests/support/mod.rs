@@ -1,0 +1,152 @@
+//! Shared by the integration tests: the sandbox identity provider (compiled from
+//! `kukuruku-sandbox/src/idp` by path), shared RSA keys, and a small HTTP helper.
+#![allow(dead_code)]
+
+#[allow(unreachable_pub)]
+#[path = "../../../kukuruku-sandbox/src/idp/mod.rs"]
+pub mod idp;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use kukuruku_oidc::{Clock, KukurukuId, KukurukuIdBuilder, LoginAttempt, LoginOptions};
+use kukuruku_tower::transport::HttpsTransport;
+use tower::ServiceExt;
+
+use idp::{IdpClient, IdpConfig, IdpState, RsaPrivateKey};
+
+pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
+pub const SHOP: &str = "shop";
+pub const SHOP_SECRET: &str = "shop-secret";
+pub const SPA: &str = "spa";
+pub const ANN: &str = "ann@example.com";
+
+/// Two RSA keys for every test of a binary: the signing key and the spare one.
+pub fn keys() -> &'static (Arc<RsaPrivateKey>, Arc<RsaPrivateKey>) {
+    static KEYS: OnceLock<(Arc<RsaPrivateKey>, Arc<RsaPrivateKey>)> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        (
+            Arc::new(idp::generate_key().unwrap()),
+            Arc::new(idp::generate_key().unwrap()),
+        )
+    })
+}
+
+/// A sandbox IdP served on 127.0.0.1:0 (auth routes and `/api/v1/me` on the same host).
+pub struct Idp {
+    pub state: IdpState,
+    pub issuer: String,
+    pub base: String,
+}
+
+pub async fn start_idp() -> Idp {
+    start_idp_with(|config| config).await
+}
+
+pub async fn start_idp_with(configure: impl FnOnce(IdpConfig) -> IdpConfig) -> Idp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let issuer = format!("{base}{}", idp::REALM_PATH);
+    let (key, spare) = keys().clone();
+    let config = IdpConfig::new(issuer.clone())
+        .signing_key(key)
+        .spare_key(spare)
+        .client(
+            IdpClient::confidential(SHOP, SHOP_SECRET, [REDIRECT])
+                .post_logout_redirect_uri("http://127.0.0.1:9/bye"),
+        )
+        .client(IdpClient::public(SPA, [REDIRECT]));
+    let state = IdpState::new(configure(config)).unwrap();
+    let app = idp::router(state.clone()).merge(idp::me_router(state.clone()));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Idp {
+        state,
+        issuer,
+        base,
+    }
+}
+
+impl Idp {
+    pub fn confidential(&self) -> KukurukuIdBuilder {
+        KukurukuId::builder(SHOP, REDIRECT)
+            .issuer(&self.issuer)
+            .api_base_url(&self.base)
+            .client_secret(SHOP_SECRET)
+    }
+
+    pub fn public(&self) -> KukurukuIdBuilder {
+        KukurukuId::builder(SPA, REDIRECT)
+            .issuer(&self.issuer)
+            .api_base_url(&self.base)
+    }
+}
+
+/// A clock that a test moves forward.
+pub fn movable_clock() -> (Clock, Arc<AtomicU64>) {
+    let offset = Arc::new(AtomicU64::new(0));
+    let read = offset.clone();
+    let clock = Clock::from_fn(move || {
+        SystemTime::now() + Duration::from_secs(read.load(Ordering::SeqCst))
+    });
+    (clock, offset)
+}
+
+/// Options that make the sandbox log Ann in without a page.
+pub fn as_ann() -> LoginOptions {
+    LoginOptions::new(["profile", "email"])
+        .login_hint(ANN)
+        .prompt("none")
+}
+
+/// One GET, no redirect following.
+pub async fn get(url: &str, cookies: &BTreeMap<String, String>) -> Response<Bytes> {
+    send(Request::get(url), Bytes::new(), cookies).await
+}
+
+pub async fn send(
+    builder: http::request::Builder,
+    body: Bytes,
+    cookies: &BTreeMap<String, String>,
+) -> Response<Bytes> {
+    let mut builder = builder;
+    if !cookies.is_empty() {
+        let header = cookies
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        builder = builder.header(http::header::COOKIE, header);
+    }
+    let request: Request<Full<Bytes>> = builder.body(Full::new(body)).unwrap();
+    let response = HttpsTransport::new()
+        .unwrap()
+        .oneshot(request)
+        .await
+        .unwrap();
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, body.collect().await.unwrap().to_bytes())
+}
+
+pub fn location(response: &Response<Bytes>) -> String {
+    assert!(
+        response.status().is_redirection(),
+        "expected a redirect, got {} {}",
+        response.status(),
+        String::from_utf8_lossy(response.body())
+    );
+    response.headers()[http::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Follows the attempt's authorize URL at the sandbox (auto-approval) and returns the redirect
+/// back (a URL whose query `finish_login` reads).
+pub async fn authorize(attempt: &LoginAttempt) -> String {
+    location(&get(attempt.authorize_url(), &BTreeMap::new()).await)
+}

@@ -1,0 +1,335 @@
+//! Callback delivery (PROTOCOL 1.5, D8): signed POSTs of the order object to the merchant's
+//! `callback_url`, at least once, retried with exponential back-off, every try logged.
+
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderValue};
+use http::{Request, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use kukuruku_sign::Signer;
+use serde::Serialize;
+use tokio::sync::{Notify, watch};
+
+use crate::CallbackPolicy;
+use crate::model::{Order, OrderStatus};
+use crate::util::now_rfc3339;
+
+/// How much of a merchant's answer the log keeps.
+const RESPONSE_EXCERPT: usize = 512;
+
+/// One callback: an order's new status sent to its `callback_url`, with every try.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct CallbackDelivery {
+    /// Its number in the log, from 1.
+    pub id: u64,
+    /// The order.
+    pub order_uuid: String,
+    /// The merchant's number for the order.
+    pub order_number: String,
+    /// The merchant.
+    pub merchant_id: String,
+    /// The status this callback announces.
+    pub status: OrderStatus,
+    /// Where it is sent.
+    pub url: String,
+    /// The exact body sent (the order object, PROTOCOL D4).
+    pub body: String,
+    /// The `signature` header sent: HMAC-SHA512 of `body` with the merchant's secret.
+    pub signature: String,
+    /// Delivered, still being tried, or given up.
+    pub outcome: DeliveryOutcome,
+    /// Every try so far.
+    pub attempts: Vec<DeliveryAttempt>,
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum DeliveryOutcome {
+    /// Not answered with 2xx yet; more tries are coming.
+    Pending,
+    /// The merchant answered 2xx.
+    Delivered,
+    /// Every try failed (or the URL cannot be reached by the sandbox); no more tries.
+    Failed,
+}
+
+/// One try at delivering a callback.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct DeliveryAttempt {
+    /// 1 for the first try.
+    pub number: u32,
+    /// When it started (RFC 3339, UTC).
+    pub started_at: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
+    /// The merchant's HTTP status, if it answered.
+    pub http_status: Option<u16>,
+    /// The start of the merchant's answer, if it answered.
+    pub response: Option<String>,
+    /// Why the try failed without an answer (connection refused, timeout).
+    pub error: Option<String>,
+}
+
+/// Sends callbacks and keeps the delivery log.
+pub(crate) struct Dispatcher {
+    client: Client<HttpConnector, Full<Bytes>>,
+    policy: CallbackPolicy,
+    log: Mutex<Vec<CallbackDelivery>>,
+    changed: Notify,
+    shutdown: watch::Receiver<bool>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl Dispatcher {
+    pub(crate) fn new(
+        policy: CallbackPolicy,
+        shutdown: watch::Receiver<bool>,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(policy.try_timeout()));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(connector);
+        Self {
+            client,
+            policy,
+            log: Mutex::new(Vec::new()),
+            changed: Notify::new(),
+            shutdown,
+            runtime,
+        }
+    }
+
+    fn log(&self) -> MutexGuard<'_, Vec<CallbackDelivery>> {
+        self.log.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every delivery so far, oldest first.
+    pub(crate) fn deliveries(&self) -> Vec<CallbackDelivery> {
+        self.log().clone()
+    }
+
+    /// Waits until no delivery is pending, or `timeout` has passed; returns the log.
+    pub(crate) async fn settled(&self, timeout: Duration) -> Vec<CallbackDelivery> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let log = self.log();
+                if log.iter().all(|d| d.outcome != DeliveryOutcome::Pending) {
+                    return log.clone();
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.deliveries();
+            }
+        }
+    }
+
+    /// Logs a callback for `order` (if it has a `callback_url`) and starts delivering it.
+    pub(crate) fn send(self: &Arc<Self>, order: &Order, signer: &Signer) {
+        let Some(url) = order.callback_url.clone() else {
+            return;
+        };
+        let body = order.to_json();
+        let signature = signer.sign(&body).to_hex();
+        let signature = signature.as_str().to_owned();
+        let index = {
+            let mut log = self.log();
+            let id = u64::try_from(log.len())
+                .unwrap_or(u64::MAX)
+                .saturating_add(1);
+            log.push(CallbackDelivery {
+                id,
+                order_uuid: order.uuid.clone(),
+                order_number: order.order_number.clone(),
+                merchant_id: order.merchant_id.clone(),
+                status: order.status,
+                url: url.clone(),
+                body: String::from_utf8_lossy(&body).into_owned(),
+                signature: signature.clone(),
+                outcome: DeliveryOutcome::Pending,
+                attempts: Vec::new(),
+            });
+            log.len() - 1
+        };
+        self.changed.notify_waiters();
+        let this = Arc::clone(self);
+        self.runtime.spawn(async move {
+            this.deliver(index, &url, Bytes::from(body), &signature)
+                .await;
+        });
+    }
+
+    async fn deliver(&self, index: usize, url: &str, body: Bytes, signature: &str) {
+        let target = match target(url, signature) {
+            Ok(target) => target,
+            Err(error) => {
+                self.record(
+                    index,
+                    attempt_without_answer(1, &now_rfc3339(), Duration::ZERO, error),
+                );
+                self.finish(index, DeliveryOutcome::Failed);
+                return;
+            }
+        };
+        let mut shutdown = self.shutdown.clone();
+        let attempts = self.policy.attempts();
+        for number in 1..=attempts {
+            let wait = self.policy.backoff_before(number);
+            if !wait.is_zero() {
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    _ = shutdown.changed() => return,
+                }
+            }
+            let started_at = now_rfc3339();
+            let start = Instant::now();
+            let result = tokio::select! {
+                result = tokio::time::timeout(self.policy.try_timeout(), self.post(&target, body.clone())) => result,
+                _ = shutdown.changed() => return,
+            };
+            let elapsed = start.elapsed();
+            let attempt = match result {
+                Ok(Ok((status, response))) => DeliveryAttempt {
+                    number,
+                    started_at,
+                    duration_ms: millis(elapsed),
+                    http_status: Some(status),
+                    response: Some(response),
+                    error: None,
+                },
+                Ok(Err(error)) => attempt_without_answer(number, &started_at, elapsed, error),
+                Err(_) => attempt_without_answer(
+                    number,
+                    &started_at,
+                    elapsed,
+                    format!("no answer within {} ms", millis(self.policy.try_timeout())),
+                ),
+            };
+            let delivered = attempt.http_status.is_some_and(|s| (200..300).contains(&s));
+            tracing::info!(
+                url = %url,
+                attempt = number,
+                status = ?attempt.http_status,
+                error = ?attempt.error,
+                "callback try"
+            );
+            self.record(index, attempt);
+            if delivered {
+                self.finish(index, DeliveryOutcome::Delivered);
+                return;
+            }
+        }
+        tracing::warn!(url = %url, attempts, "callback given up");
+        self.finish(index, DeliveryOutcome::Failed);
+    }
+
+    async fn post(&self, target: &Target, body: Bytes) -> Result<(u16, String), String> {
+        let mut request = Request::post(target.uri.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(Full::new(body))
+            .map_err(|err| err.to_string())?;
+        request
+            .headers_mut()
+            .insert(kukuruku_sign::HEADER_NAME, target.signature.clone());
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|err| describe(&err))?;
+        let status = response.status().as_u16();
+        let bytes = Limited::new(response.into_body(), 64 * 1024)
+            .collect()
+            .await
+            .map(http_body_util::Collected::to_bytes)
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        let excerpt: String = text.chars().take(RESPONSE_EXCERPT).collect();
+        Ok((status, excerpt))
+    }
+
+    fn record(&self, index: usize, attempt: DeliveryAttempt) {
+        if let Some(delivery) = self.log().get_mut(index) {
+            delivery.attempts.push(attempt);
+        }
+        self.changed.notify_waiters();
+    }
+
+    fn finish(&self, index: usize, outcome: DeliveryOutcome) {
+        if let Some(delivery) = self.log().get_mut(index) {
+            delivery.outcome = outcome;
+        }
+        self.changed.notify_waiters();
+    }
+}
+
+struct Target {
+    uri: Uri,
+    signature: HeaderValue,
+}
+
+fn target(url: &str, signature: &str) -> Result<Target, String> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|err| format!("callback_url {url:?} is not a URL: {err}"))?;
+    match uri.scheme_str() {
+        Some("http") => {}
+        Some("https") => {
+            return Err(format!(
+                "the sandbox delivers callbacks over plain http only; {url:?} is https: \
+                 give the sandbox an http:// callback_url (e.g. http://127.0.0.1:PORT/callback)"
+            ));
+        }
+        _ => return Err(format!("callback_url {url:?} is not an http URL")),
+    }
+    let signature =
+        HeaderValue::from_str(signature).map_err(|err| format!("bad signature header: {err}"))?;
+    Ok(Target { uri, signature })
+}
+
+fn attempt_without_answer(
+    number: u32,
+    started_at: &str,
+    elapsed: Duration,
+    error: String,
+) -> DeliveryAttempt {
+    DeliveryAttempt {
+        number,
+        started_at: started_at.to_owned(),
+        duration_ms: millis(elapsed),
+        http_status: None,
+        response: None,
+        error: Some(error),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// An error with its causes, e.g. "client error (Connect): tcp connect error: Connection refused".
+fn describe(err: &(dyn StdError + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

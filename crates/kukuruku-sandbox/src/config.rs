@@ -1,0 +1,295 @@
+//! What the sandbox is configured with: merchants, KukuPay users, the callback policy.
+
+use std::fmt;
+use std::time::Duration;
+
+use kukuruku_sign::SecretKey;
+use serde::Serialize;
+
+use crate::UserError;
+use crate::model::CURRENCIES;
+
+/// A merchant account: its id and its secret key.
+///
+/// `Debug` never shows the secret.
+#[derive(Clone)]
+pub struct Merchant {
+    pub(crate) id: String,
+    pub(crate) key: SecretKey,
+}
+
+impl Merchant {
+    /// A merchant with this id (sent as `merchant_id`) and secret key.
+    pub fn new(id: impl Into<String>, key: SecretKey) -> Self {
+        Self { id: id.into(), key }
+    }
+
+    /// The merchant's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Debug for Merchant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Merchant")
+            .field("id", &self.id)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// A KukuPay user: someone who can receive payouts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KukuPayUser {
+    email: String,
+    name: String,
+    currency: String,
+}
+
+impl KukuPayUser {
+    /// A user with this e-mail, name and account currency (`RUB`, `USD` or `USDT`).
+    pub fn new(
+        email: impl Into<String>,
+        name: impl Into<String>,
+        currency: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            name: name.into(),
+            currency: currency.into(),
+        }
+    }
+
+    /// The user's e-mail (their KukuPay login).
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    /// The user's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The user's account currency.
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+
+    /// Checks the fields: a plausible e-mail, a name, a known currency.
+    pub fn validate(&self) -> Result<(), UserError> {
+        if !is_email(&self.email) {
+            return Err(UserError::Email(self.email.clone()));
+        }
+        if self.name.trim().is_empty() {
+            return Err(UserError::Name);
+        }
+        if !CURRENCIES.contains(&self.currency.as_str()) {
+            return Err(UserError::Currency(self.currency.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// A plausible e-mail address: `local@domain.tld`, no spaces, at most 254 bytes.
+pub(crate) fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
+    text.len() <= 254
+        && !local.is_empty()
+        && !local.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && text
+            .chars()
+            .all(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '<' | '>' | '"' | ','))
+}
+
+/// How callbacks are delivered (PROTOCOL D8): at least once, retried with exponential back-off
+/// after a non-2xx answer or a timeout.
+///
+/// The defaults are Kukuruku's: 5 s timeout per try, 8 tries, waiting 1 s before the second
+/// try and doubling each time. Tests want milliseconds:
+///
+/// ```
+/// use std::time::Duration;
+/// use kukuruku_sandbox::CallbackPolicy;
+/// let fast = CallbackPolicy::default()
+///     .timeout(Duration::from_millis(500))
+///     .max_attempts(4)
+///     .initial_backoff(Duration::from_millis(10));
+/// assert_eq!(fast.backoff_before(2), Duration::from_millis(10));
+/// assert_eq!(fast.backoff_before(4), Duration::from_millis(40));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackPolicy {
+    timeout: Duration,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+}
+
+impl Default for CallbackPolicy {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(5),
+            max_attempts: 8,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+}
+
+impl CallbackPolicy {
+    /// How long one try may take, connecting included (default 5 s).
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How many tries in all, at least 1 (default 8).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The wait before the second try; each later wait doubles (default 1 s).
+    #[must_use]
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest wait between two tries (default 5 min).
+    #[must_use]
+    pub fn max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// The timeout of one try.
+    pub fn try_timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The number of tries.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The wait before try number `attempt` (counting from 1; zero before the first).
+    pub fn backoff_before(&self, attempt: u32) -> Duration {
+        if attempt <= 1 {
+            return Duration::ZERO;
+        }
+        let factor = 1u32.checked_shl(attempt - 2).unwrap_or(u32::MAX);
+        self.initial_backoff
+            .checked_mul(factor)
+            .unwrap_or(self.max_backoff)
+            .min(self.max_backoff)
+    }
+}
+
+/// What the sandbox expects a body-less request (`GET /api/v1/orders/{uuid}`) to be signed
+/// over (PROTOCOL D1). The SDK's client has the same three choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BodylessInput {
+    /// The two bytes `{}` (the default).
+    #[default]
+    EmptyObject,
+    /// The empty string.
+    Empty,
+    /// `{"merchant_id":"<id>"}`, with the id from the `merchant_id` query parameter.
+    MerchantIdObject,
+}
+
+impl BodylessInput {
+    /// The bytes a body-less request of `merchant_id` is signed over.
+    ///
+    /// ```
+    /// use kukuruku_sandbox::BodylessInput;
+    /// assert_eq!(BodylessInput::default().signed_input("1"), b"{}");
+    /// assert_eq!(BodylessInput::Empty.signed_input("1"), b"");
+    /// assert_eq!(BodylessInput::MerchantIdObject.signed_input("1"), br#"{"merchant_id":"1"}"#);
+    /// ```
+    pub fn signed_input(self, merchant_id: &str) -> Vec<u8> {
+        match self {
+            Self::EmptyObject => b"{}".to_vec(),
+            Self::Empty => Vec::new(),
+            Self::MerchantIdObject => {
+                let mut out = b"{\"merchant_id\":".to_vec();
+                // Serialising a string into a Vec cannot fail.
+                let _ = serde_json::to_writer(&mut out, merchant_id);
+                out.push(b'}');
+                out
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_is_d8() {
+        let policy = CallbackPolicy::default();
+        assert_eq!(policy.try_timeout(), Duration::from_secs(5));
+        assert_eq!(policy.attempts(), 8);
+        let waits: Vec<u64> = (1..=8)
+            .map(|n| policy.backoff_before(n).as_secs())
+            .collect();
+        assert_eq!(waits, [0, 1, 2, 4, 8, 16, 32, 64]);
+        assert_eq!(policy.backoff_before(60), Duration::from_secs(300));
+    }
+
+    #[test]
+    fn emails() {
+        for good in ["user@example.com", "a.b+c@sub.example.org"] {
+            assert!(is_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "user",
+            "user@",
+            "@example.com",
+            "user@example",
+            "a b@example.com",
+            "user@example..com",
+            "<a>@example.com",
+        ] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn users_validate() {
+        assert!(
+            KukuPayUser::new("user@example.com", "Ann", "RUB")
+                .validate()
+                .is_ok()
+        );
+        assert_eq!(
+            KukuPayUser::new("user@example.com", "Ann", "EUR").validate(),
+            Err(UserError::Currency("EUR".into()))
+        );
+        assert_eq!(
+            KukuPayUser::new("user@example.com", " ", "RUB").validate(),
+            Err(UserError::Name)
+        );
+    }
+
+    #[test]
+    fn merchant_debug_hides_the_secret() {
+        let merchant = Merchant::new("1", SecretKey::new("very-secret-value").unwrap());
+        let debug = format!("{merchant:?}");
+        assert!(!debug.contains("very-secret-value"), "{debug}");
+        assert!(debug.contains("\"1\""));
+    }
+}

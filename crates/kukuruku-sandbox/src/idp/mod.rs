@@ -1,0 +1,91 @@
+//! The sandbox KukurukuID: a small OpenID Provider in the Keycloak layout (PROTOCOL 2), in memory,
+//! for demos and tests on loopback.
+//!
+//! Self-contained: mount [`router`] on the auth host (it serves the paths under the issuer's
+//! path, e.g. `/realms/public/...`) and [`me_router`] on the API host (`GET /api/v1/me`).
+//!
+//! | path (under the issuer) | does |
+//! |---|---|
+//! | `/.well-known/openid-configuration` | discovery |
+//! | `/protocol/openid-connect/auth` | `GET`: an HTML page listing the sandbox users (each a form `POST`ing back); with `login_hint=<email>&prompt=none`, logs that user in at once (tests); `prompt=none` without a known hint answers `error=login_required` |
+//! | `/protocol/openid-connect/token` | `authorization_code` (PKCE S256 checked; required for public clients) and `refresh_token` (rotated); `client_secret_basic` or `client_secret_post` for confidential clients |
+//! | `/protocol/openid-connect/userinfo` | the user's claims, for an access token it issued |
+//! | `/protocol/openid-connect/logout` | ends the session; redirects to a registered `post_logout_redirect_uri` |
+//! | `/protocol/openid-connect/certs` | the JWKS (one RSA 2048 key made at start, RS256) |
+//!
+//! ID tokens and access tokens are RS256 JWTs; the access token carries the confirmed e-mail (and
+//! phone). Authorization redirects carry `code`, `state`, `session_state` and `iss` (RFC 9207).
+//!
+//! Tests can make it misbehave on purpose ([`Misbehave`]: another signing key, an unknown `kid`,
+//! `alg: none`, a wrong `aud`/`iss`/`nonce`, an expired token), rotate its key
+//! ([`IdpState::rotate_key`]) and count the requests each endpoint received ([`IdpState::hits`]).
+//!
+//! ```ignore
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let issuer = format!("http://{}/realms/public", listener.local_addr()?);
+//! let config = IdpConfig::new(issuer).client(IdpClient::confidential("shop", "secret", ["http://127.0.0.1:3000/cb"]));
+//! let state = IdpState::new(config)?;
+//! axum::serve(listener, idp::router(state.clone()).merge(idp::me_router(state))).await?;
+//! ```
+//!
+//! Crates it needs: `axum` (`tokio`, `http1`), `rsa` 0.9 (`std`, `sha2`, `getrandom`), `sha2` 0.10,
+//! `base64`, `serde`, `serde_json`, `url`, `form_urlencoded`, `getrandom` 0.3, `subtle`,
+//! `thiserror`, `http`, `bytes`.
+
+mod authorize;
+mod discovery;
+mod jwt;
+mod logout;
+mod play;
+mod state;
+mod token;
+mod userinfo;
+mod util;
+
+use axum::Router;
+use axum::routing::get;
+
+pub use jwt::generate_key;
+pub use play::{PlayTracking, play_redirect_url};
+pub use rsa::RsaPrivateKey;
+pub use state::{
+    IdpClient, IdpClock, IdpConfig, IdpEndpoint, IdpError, IdpState, IdpUser, Misbehave,
+};
+
+/// The Keycloak realm path of the sandbox issuer.
+pub const REALM_PATH: &str = "/realms/public";
+
+/// The identity provider's routes, under the issuer's path (`/realms/public/...` for an issuer
+/// `http://127.0.0.1:PORT/realms/public`). A `Router<()>`: its state is inside.
+pub fn router(state: IdpState) -> Router {
+    let base = state.issuer_path().to_owned();
+    let oidc = format!("{base}/protocol/openid-connect");
+    Router::new()
+        .route(
+            &format!("{base}/.well-known/openid-configuration"),
+            get(discovery::discovery),
+        )
+        .route(
+            &format!("{oidc}/auth"),
+            get(authorize::authorize_get).post(authorize::authorize_post),
+        )
+        .route(&format!("{oidc}/token"), axum::routing::post(token::token))
+        .route(
+            &format!("{oidc}/userinfo"),
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route(
+            &format!("{oidc}/logout"),
+            get(logout::logout_get).post(logout::logout_post),
+        )
+        .route(&format!("{oidc}/certs"), get(discovery::jwks))
+        .with_state(state)
+}
+
+/// `GET /api/v1/me` (PROTOCOL 1.3, D5) for the bearer tokens this provider issued: the user's
+/// `name`, `email`, `currency` (and `phone`, `id`). To mount on the API host.
+pub fn me_router(state: IdpState) -> Router {
+    Router::new()
+        .route("/api/v1/me", get(userinfo::me))
+        .with_state(state)
+}

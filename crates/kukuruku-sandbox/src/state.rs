@@ -1,0 +1,213 @@
+//! The sandbox's memory: merchants, orders, KukuPay users; the moves between order statuses.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use kukuruku_sign::{SecretKey, Signer, Verifier};
+
+use crate::callbacks::Dispatcher;
+use crate::model::{Order, OrderKind, OrderStatus};
+use crate::util::{new_uuid, now_rfc3339};
+use crate::{BodylessInput, KukuPayUser, StatusChangeError, UserError};
+
+/// A configured merchant, with its signer ready.
+pub(crate) struct MerchantEntry {
+    pub(crate) id: String,
+    pub(crate) key: SecretKey,
+    pub(crate) signer: Signer,
+}
+
+/// Everything the routes share.
+pub(crate) struct Shared {
+    pub(crate) base_url: String,
+    /// In the order of `verifier`'s keys: the matched key's index is the merchant's.
+    pub(crate) merchants: Vec<MerchantEntry>,
+    pub(crate) verifier: Verifier,
+    pub(crate) bodyless: BodylessInput,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) callbacks: Arc<Dispatcher>,
+}
+
+#[derive(Default)]
+pub(crate) struct Store {
+    orders: HashMap<String, Order>,
+    /// (merchant id, order number) → uuid.
+    numbers: HashMap<(String, String), String>,
+    /// Lower-cased e-mail → user.
+    users: BTreeMap<String, KukuPayUser>,
+}
+
+/// An order as asked for, before it has a uuid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NewOrder {
+    pub(crate) kind: OrderKind,
+    pub(crate) merchant_id: String,
+    pub(crate) order_number: String,
+    pub(crate) amount: u64,
+    pub(crate) currency: String,
+    pub(crate) callback_url: Option<String>,
+    pub(crate) redirect_success_url: Option<String>,
+    pub(crate) redirect_fail_url: Option<String>,
+    pub(crate) email: String,
+}
+
+impl NewOrder {
+    fn same_as(&self, order: &Order) -> bool {
+        self.kind == order.kind
+            && self.merchant_id == order.merchant_id
+            && self.order_number == order.order_number
+            && self.amount == order.amount
+            && self.currency == order.currency
+            && self.callback_url == order.callback_url
+            && self.redirect_success_url == order.redirect_success_url
+            && self.redirect_fail_url == order.redirect_fail_url
+            && self.email == order.email
+    }
+}
+
+/// Why an order was not created.
+#[derive(Debug)]
+pub(crate) enum CreateError {
+    /// The order number is taken by an order with different content.
+    Conflict(Box<Order>),
+    /// A payout to an e-mail that is no KukuPay user.
+    UnknownUser(String),
+}
+
+/// A created order, and whether it is new or a repeat of an earlier identical request.
+pub(crate) struct Created {
+    pub(crate) order: Order,
+    pub(crate) repeat: bool,
+}
+
+impl Shared {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The merchant whose key is at `index` in the verifier.
+    pub(crate) fn merchant(&self, index: usize) -> Option<&MerchantEntry> {
+        self.merchants.get(index)
+    }
+
+    /// The merchant with this id.
+    pub(crate) fn merchant_by_id(&self, id: &str) -> Option<&MerchantEntry> {
+        self.merchants.iter().find(|merchant| merchant.id == id)
+    }
+
+    /// Creates an order, or returns the one created earlier by the same request (idempotency on
+    /// the merchant's order number). A payout to a known user is paid at once.
+    pub(crate) fn create_order(self: &Arc<Self>, new: NewOrder) -> Result<Created, CreateError> {
+        let created = {
+            let mut store = self.store();
+            let key = (new.merchant_id.clone(), new.order_number.clone());
+            if let Some(existing) = store
+                .numbers
+                .get(&key)
+                .and_then(|uuid| store.orders.get(uuid))
+            {
+                if new.same_as(existing) {
+                    return Ok(Created {
+                        order: existing.clone(),
+                        repeat: true,
+                    });
+                }
+                return Err(CreateError::Conflict(Box::new(existing.clone())));
+            }
+            if new.kind == OrderKind::Payout
+                && !store.users.contains_key(&new.email.to_ascii_lowercase())
+            {
+                return Err(CreateError::UnknownUser(new.email));
+            }
+            let now = now_rfc3339();
+            let order = Order {
+                uuid: new_uuid(),
+                order_number: new.order_number,
+                status: OrderStatus::Created,
+                amount: new.amount,
+                currency: new.currency,
+                kind: new.kind,
+                merchant_id: new.merchant_id,
+                created_at: now.clone(),
+                updated_at: now,
+                callback_url: new.callback_url,
+                redirect_success_url: new.redirect_success_url,
+                redirect_fail_url: new.redirect_fail_url,
+                email: new.email,
+            };
+            store.numbers.insert(key, order.uuid.clone());
+            store.orders.insert(order.uuid.clone(), order.clone());
+            order
+        };
+        tracing::info!(uuid = %created.uuid, kind = %created.kind, order_number = %created.order_number, "order created");
+        if created.kind == OrderKind::Payout {
+            // The sandbox's KukuPay pays a known user at once.
+            let paid = self
+                .change_status(&created.uuid, OrderStatus::Paid)
+                .unwrap_or(created);
+            return Ok(Created {
+                order: paid,
+                repeat: false,
+            });
+        }
+        Ok(Created {
+            order: created,
+            repeat: false,
+        })
+    }
+
+    /// Moves an order to `next` if PROTOCOL 1.4 allows it, and sends its callback.
+    pub(crate) fn change_status(
+        &self,
+        uuid: &str,
+        next: OrderStatus,
+    ) -> Result<Order, StatusChangeError> {
+        let order = {
+            let mut store = self.store();
+            let order = store
+                .orders
+                .get_mut(uuid)
+                .ok_or_else(|| StatusChangeError::NotFound(uuid.to_owned()))?;
+            if !order.status.can_move_to(next) {
+                return Err(StatusChangeError::NotAllowed {
+                    uuid: uuid.to_owned(),
+                    from: order.status,
+                    to: next,
+                });
+            }
+            order.status = next;
+            order.updated_at = now_rfc3339();
+            order.clone()
+        };
+        tracing::info!(uuid = %order.uuid, status = %order.status, "order status changed");
+        if let Some(merchant) = self.merchant_by_id(&order.merchant_id) {
+            self.callbacks.send(&order, &merchant.signer);
+        }
+        Ok(order)
+    }
+
+    pub(crate) fn order(&self, uuid: &str) -> Option<Order> {
+        self.store().orders.get(uuid).cloned()
+    }
+
+    pub(crate) fn orders(&self) -> Vec<Order> {
+        let mut orders: Vec<Order> = self.store().orders.values().cloned().collect();
+        orders.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.uuid.cmp(&b.uuid)));
+        orders
+    }
+
+    pub(crate) fn add_user(&self, user: KukuPayUser) -> Result<(), UserError> {
+        user.validate()?;
+        let key = user.email().to_ascii_lowercase();
+        let mut store = self.store();
+        if store.users.contains_key(&key) {
+            return Err(UserError::Exists(user.email().to_owned()));
+        }
+        store.users.insert(key, user);
+        Ok(())
+    }
+
+    pub(crate) fn users(&self) -> Vec<KukuPayUser> {
+        self.store().users.values().cloned().collect()
+    }
+}

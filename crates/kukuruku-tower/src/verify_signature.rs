@@ -1,0 +1,628 @@
+//! Server side: verify the `signature` of incoming callbacks before anything reads them.
+//!
+//! [`VerifySignatureLayer`] checks, in this order:
+//!
+//! 1. a `Content-Length` (or an exact body size hint) over the limit (default 64 KiB): **413**
+//!    before a byte is read;
+//! 2. the `signature` header: missing, sent more than once, or not 128 hex digits: **401**
+//!    before a byte is read. A doubled header is refused as ambiguous: which of the two would
+//!    Kukuruku have meant? A proxy that merges or duplicates headers is a misconfiguration
+//!    worth hearing about, not something to guess around;
+//! 3. the body, read up to the limit (a streamed body that grows past it: **413**, a body that
+//!    fails mid-stream: **400**, one that is not complete within the read timeout, default
+//!    10 s counted from the first time the body makes the server wait: **408**);
+//! 4. HMAC-SHA512 of the raw bytes received, in constant time, against every key of the
+//!    [`Verifier`] (several keys allow a key rotation): no match is **401**.
+//!
+//! The 401 answer is PROTOCOL D2: `{"success":false,"err":"Invalid signature"}`. Every answer
+//! can be replaced with [`VerifySignatureLayer::on_rejection`].
+//!
+//! On success the inner service receives the same bytes, unchanged and not copied, as an
+//! `http::Request<Full<Bytes>>`, with a [`VerifiedSignature`] extension that says which key
+//! matched. The read timeout uses tokio's timer: run the service inside a tokio runtime (every
+//! hyper or axum server does).
+//!
+//! # With axum
+//!
+//! ```no_run
+//! use axum::{Router, routing::post};
+//! use kukuruku_proto::Callback;
+//! use kukuruku_sign::{SecretKey, Verifier};
+//! use kukuruku_tower::{VerifySignatureLayer, extract::Verified};
+//!
+//! async fn callback(Verified(update): Verified<Callback>) -> &'static str {
+//!     // ... record `update` durably, then:
+//!     r#"{"success":true}"#
+//! }
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = SecretKey::new(std::env::var("KUKURUKU_SECRET_KEY")?)?;
+//! let app: Router = Router::new()
+//!     .route("/kukuruku/callback", post(callback))
+//!     .layer(VerifySignatureLayer::new(Verifier::new(&key)).limit(64 * 1024));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # With plain hyper
+//!
+//! ```no_run
+//! use bytes::Bytes;
+//! use http_body_util::Full;
+//! use hyper_util::rt::{TokioExecutor, TokioIo};
+//! use hyper_util::server::conn::auto;
+//! use hyper_util::service::TowerToHyperService;
+//! use kukuruku_sign::{SecretKey, Verifier};
+//! use kukuruku_tower::{VerifiedSignature, VerifySignatureLayer};
+//! use tower::ServiceBuilder;
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = SecretKey::new(std::env::var("KUKURUKU_SECRET_KEY")?)?;
+//! let service = ServiceBuilder::new()
+//!     .layer(VerifySignatureLayer::new(Verifier::new(&key)))
+//!     .service_fn(|req: http::Request<Full<Bytes>>| async move {
+//!         assert!(req.extensions().get::<VerifiedSignature>().is_some());
+//!         // ... parse and record req.body(), then:
+//!         Ok::<_, std::convert::Infallible>(http::Response::new(Full::new(Bytes::from_static(
+//!             br#"{"success":true}"#,
+//!         ))))
+//!     });
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! loop {
+//!     let (stream, _) = listener.accept().await?;
+//!     let service = TowerToHyperService::new(service.clone());
+//!     tokio::spawn(async move {
+//!         let _ = auto::Builder::new(TokioExecutor::new())
+//!             .serve_connection(TokioIo::new(stream), service)
+//!             .await;
+//!     });
+//! }
+//! # }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::request::Parts;
+use http::{HeaderMap, Request, Response, StatusCode};
+use http_body::Body;
+use http_body_util::combinators::Collect;
+use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited};
+use kukuruku_sign::{MatchedKey, Signature, Verifier, VerifyError};
+use pin_project_lite::pin_project;
+use tokio::time::Sleep;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::BoxError;
+use crate::sign_request::SIGNATURE;
+
+/// The default body limit: 64 KiB (a callback is a few hundred bytes).
+pub const DEFAULT_LIMIT: usize = 64 * 1024;
+/// The default read timeout: 10 s.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The request extension left by [`VerifySignature`] on a request whose signature matched.
+///
+/// Only verification creates it, so its presence means "these bytes were verified".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedSignature {
+    matched: MatchedKey,
+}
+
+impl VerifiedSignature {
+    pub(crate) fn new(matched: MatchedKey) -> Self {
+        Self { matched }
+    }
+
+    /// Which key of the [`Verifier`] matched.
+    pub fn matched_key(&self) -> MatchedKey {
+        self.matched
+    }
+
+    /// The position of the matching key (0: the first, usually the current key).
+    pub fn key_index(&self) -> usize {
+        self.matched.index()
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The body is larger than the limit (by its `Content-Length`, or while it was read).
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// No `signature` header.
+    MissingSignature,
+    /// More than one `signature` header: ambiguous, refused.
+    AmbiguousSignature,
+    /// The `signature` header is malformed, or matches no key.
+    InvalidSignature(VerifyError),
+    /// The body could not be read (the connection failed or the client sent garbage).
+    BodyRead(BoxError),
+    /// The body did not arrive within the read timeout.
+    Timeout(Duration),
+}
+
+impl Rejection {
+    /// The HTTP status of the default answer: 413, 401, 400 or 408.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MissingSignature | Self::AmbiguousSignature | Self::InvalidSignature(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::BodyRead(_) => StatusCode::BAD_REQUEST,
+            Self::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+        }
+    }
+
+    /// `true` for the 401 cases: the signature is missing, doubled, malformed or wrong.
+    pub fn is_signature(&self) -> bool {
+        self.status() == StatusCode::UNAUTHORIZED
+    }
+
+    /// The default answer: the status above and a JSON body in Kukuruku's error shape, e.g.
+    /// `{"success":false,"err":"Invalid signature"}` (PROTOCOL D2).
+    pub fn default_response(&self) -> Response<Full<Bytes>> {
+        let body: &'static [u8] = match self {
+            Self::TooLarge { .. } => br#"{"success":false,"err":"Body too large"}"#,
+            Self::MissingSignature | Self::AmbiguousSignature | Self::InvalidSignature(_) => {
+                br#"{"success":false,"err":"Invalid signature"}"#
+            }
+            Self::BodyRead(_) => br#"{"success":false,"err":"Could not read the body"}"#,
+            Self::Timeout(_) => br#"{"success":false,"err":"Timed out reading the body"}"#,
+        };
+        let mut response = Response::new(Full::new(Bytes::from_static(body)));
+        *response.status_mut() = self.status();
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge { limit } => {
+                write!(f, "the body is larger than the limit of {limit} bytes")
+            }
+            Self::MissingSignature => f.write_str("the request has no `signature` header"),
+            Self::AmbiguousSignature => f.write_str(
+                "the request has more than one `signature` header: refused as ambiguous",
+            ),
+            Self::InvalidSignature(err) => fmt::Display::fmt(err, f),
+            Self::BodyRead(err) => write!(f, "the body could not be read: {err}"),
+            Self::Timeout(after) => write!(
+                f,
+                "the body did not arrive within the read timeout of {} ms",
+                after.as_millis()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::InvalidSignature(err) => Some(err),
+            Self::BodyRead(err) => Some(&**err),
+            _ => None,
+        }
+    }
+}
+
+/// Builds the answer to a refused request. Implemented by closures
+/// `Fn(&Rejection) -> Response<Full<Bytes>>` and by [`DefaultRejection`].
+///
+/// ```
+/// use bytes::Bytes;
+/// use http_body_util::Full;
+/// use kukuruku_sign::{SecretKey, Verifier};
+/// use kukuruku_tower::{VerifySignatureLayer, verify_signature::Rejection};
+///
+/// let verifier = Verifier::new(&SecretKey::new("secret")?);
+/// let layer = VerifySignatureLayer::new(verifier).on_rejection(|rejection: &Rejection| {
+///     let mut response = http::Response::new(Full::new(Bytes::from(rejection.to_string())));
+///     *response.status_mut() = rejection.status();
+///     response
+/// });
+/// # Ok::<(), kukuruku_sign::KeyError>(())
+/// ```
+pub trait OnRejection {
+    /// The answer to send for `rejection`.
+    fn on_rejection(&self, rejection: &Rejection) -> Response<Full<Bytes>>;
+}
+
+impl<F> OnRejection for F
+where
+    F: Fn(&Rejection) -> Response<Full<Bytes>>,
+{
+    fn on_rejection(&self, rejection: &Rejection) -> Response<Full<Bytes>> {
+        self(rejection)
+    }
+}
+
+/// The default answers: [`Rejection::default_response`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultRejection;
+
+impl OnRejection for DefaultRejection {
+    fn on_rejection(&self, rejection: &Rejection) -> Response<Full<Bytes>> {
+        rejection.default_response()
+    }
+}
+
+/// Verifies the `signature` of request bodies: a [`Layer`] producing [`VerifySignature`].
+#[derive(Clone)]
+pub struct VerifySignatureLayer<R = DefaultRejection> {
+    config: Config,
+    reject: R,
+}
+
+#[derive(Clone)]
+struct Config {
+    verifier: Arc<Verifier>,
+    limit: usize,
+    read_timeout: Option<Duration>,
+}
+
+impl VerifySignatureLayer {
+    /// Verifies with `verifier` (one key, or several during a rotation), a 64 KiB limit and a
+    /// 10 s read timeout.
+    pub fn new(verifier: Verifier) -> Self {
+        Self {
+            config: Config {
+                verifier: Arc::new(verifier),
+                limit: DEFAULT_LIMIT,
+                read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            },
+            reject: DefaultRejection,
+        }
+    }
+}
+
+impl<R> VerifySignatureLayer<R> {
+    /// The largest body accepted, in bytes (default 64 KiB).
+    #[must_use]
+    pub fn limit(mut self, bytes: usize) -> Self {
+        self.config.limit = bytes;
+        self
+    }
+
+    /// How long the whole body may take to arrive (default 10 s).
+    #[must_use]
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.config.read_timeout = Some(timeout);
+        self
+    }
+
+    /// No read timeout: only do this when an outer layer or the server bounds it.
+    #[must_use]
+    pub fn no_read_timeout(mut self) -> Self {
+        self.config.read_timeout = None;
+        self
+    }
+
+    /// Replaces the answers to refused requests.
+    pub fn on_rejection<R2: OnRejection + Clone>(self, reject: R2) -> VerifySignatureLayer<R2> {
+        VerifySignatureLayer {
+            config: self.config,
+            reject,
+        }
+    }
+}
+
+impl<R> fmt::Debug for VerifySignatureLayer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifySignatureLayer")
+            .field("verifier", &self.config.verifier)
+            .field("limit", &self.config.limit)
+            .field("read_timeout", &self.config.read_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, R: Clone> Layer<S> for VerifySignatureLayer<R> {
+    type Service = VerifySignature<S, R>;
+    fn layer(&self, inner: S) -> Self::Service {
+        VerifySignature {
+            inner,
+            config: self.config.clone(),
+            reject: self.reject.clone(),
+        }
+    }
+}
+
+/// The service made by [`VerifySignatureLayer`].
+#[derive(Clone)]
+pub struct VerifySignature<S, R = DefaultRejection> {
+    inner: S,
+    config: Config,
+    reject: R,
+}
+
+impl<S> VerifySignature<S> {
+    /// Wraps `inner`, verifying with `verifier` and the defaults of [`VerifySignatureLayer::new`].
+    pub fn new(inner: S, verifier: Verifier) -> Self {
+        VerifySignatureLayer::new(verifier).layer(inner)
+    }
+
+    /// A layer that wraps services in [`VerifySignature`].
+    pub fn layer(verifier: Verifier) -> VerifySignatureLayer {
+        VerifySignatureLayer::new(verifier)
+    }
+}
+
+impl<S, R> VerifySignature<S, R> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: fmt::Debug, R> fmt::Debug for VerifySignature<S, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifySignature")
+            .field("inner", &self.inner)
+            .field("verifier", &self.config.verifier)
+            .field("limit", &self.config.limit)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks what can be checked before reading: the size announced and the `signature` header.
+pub(crate) fn check_head<B: Body>(
+    headers: &HeaderMap,
+    body: &B,
+    limit: usize,
+) -> Result<Signature, Rejection> {
+    let announced = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    let hinted = body.size_hint().lower();
+    let limit_u64 = u64::try_from(limit).unwrap_or(u64::MAX);
+    if announced.is_some_and(|len| len > limit_u64) || hinted > limit_u64 {
+        return Err(Rejection::TooLarge { limit });
+    }
+    let mut values = headers.get_all(&SIGNATURE).iter();
+    let value = values.next().ok_or(Rejection::MissingSignature)?;
+    if values.next().is_some() {
+        return Err(Rejection::AmbiguousSignature);
+    }
+    Signature::from_hex(value.as_bytes())
+        .map_err(|err| Rejection::InvalidSignature(VerifyError::Malformed(err)))
+}
+
+/// Turns an error from reading a [`Limited`] body into a rejection.
+pub(crate) fn read_error(err: BoxError, limit: usize) -> Rejection {
+    if err.downcast_ref::<LengthLimitError>().is_some() {
+        Rejection::TooLarge { limit }
+    } else {
+        Rejection::BodyRead(err)
+    }
+}
+
+impl<S, R, B, ResBody> Service<Request<B>> for VerifySignature<S, R>
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<ResBody>> + Clone,
+    R: OnRejection + Clone,
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Either<ResBody, Full<Bytes>>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<B, S, R>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        let (parts, body) = req.into_parts();
+        let state = match check_head(&parts.headers, &body, self.config.limit) {
+            Err(rejection) => State::Rejected {
+                response: Some(reject(&self.reject, &rejection)),
+            },
+            Ok(signature) => {
+                let clone = self.inner.clone();
+                let inner = std::mem::replace(&mut self.inner, clone);
+                State::Reading {
+                    collect: Limited::new(body, self.config.limit).collect(),
+                    deadline: self.config.read_timeout,
+                    sleep: None,
+                    pending: Some(Pending {
+                        parts,
+                        signature,
+                        inner,
+                    }),
+                }
+            }
+        };
+        ResponseFuture {
+            state,
+            config: self.config.clone(),
+            reject: self.reject.clone(),
+        }
+    }
+}
+
+fn reject<R: OnRejection>(reject: &R, rejection: &Rejection) -> Response<Full<Bytes>> {
+    tracing::debug!(status = rejection.status().as_u16(), reason = %rejection, "kukuruku request refused");
+    reject.on_rejection(rejection)
+}
+
+struct Pending<S> {
+    parts: Parts,
+    signature: Signature,
+    inner: S,
+}
+
+pin_project! {
+    /// The future of [`VerifySignature`].
+    pub struct ResponseFuture<B, S, R>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+        S: Service<Request<Full<Bytes>>>,
+    {
+        #[pin]
+        state: State<B, S>,
+        config: Config,
+        reject: R,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<B, S>
+    where
+        B: Body,
+        B::Error: Into<BoxError>,
+        S: Service<Request<Full<Bytes>>>,
+    {
+        Rejected {
+            response: Option<Response<Full<Bytes>>>,
+        },
+        Reading {
+            #[pin]
+            collect: Collect<Limited<B>>,
+            deadline: Option<Duration>,
+            #[pin]
+            sleep: Option<Sleep>,
+            pending: Option<Pending<S>>,
+        },
+        Calling {
+            #[pin]
+            future: S::Future,
+        },
+    }
+}
+
+impl<B, S, R, ResBody> Future for ResponseFuture<B, S, R>
+where
+    S: Service<Request<Full<Bytes>>, Response = Response<ResBody>>,
+    R: OnRejection,
+    B: Body,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response<Either<ResBody, Full<Bytes>>>, S::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        loop {
+            match this.state.as_mut().project() {
+                StateProj::Rejected { response } => {
+                    let response = response.take().unwrap_or_else(|| {
+                        reject(
+                            this.reject,
+                            &Rejection::BodyRead("polled after completion".into()),
+                        )
+                    });
+                    return Poll::Ready(Ok(response.map(Either::Right)));
+                }
+                StateProj::Reading {
+                    collect,
+                    deadline,
+                    mut sleep,
+                    pending,
+                } => {
+                    let outcome = match collect.poll(cx) {
+                        Poll::Ready(outcome) => outcome,
+                        Poll::Pending => {
+                            let Some(after) = *deadline else {
+                                return Poll::Pending;
+                            };
+                            // The timer is armed only for a body that does not arrive at once,
+                            // from the first moment it makes the server wait.
+                            if sleep.is_none() {
+                                sleep.set(Some(tokio::time::sleep(after)));
+                            }
+                            if let Some(sleep) = sleep.as_pin_mut() {
+                                ready!(sleep.poll(cx));
+                            }
+                            let response = reject(this.reject, &Rejection::Timeout(after));
+                            this.state.set(State::Rejected {
+                                response: Some(response),
+                            });
+                            continue;
+                        }
+                    };
+                    let next = match (outcome, pending.take()) {
+                        (Err(err), _) => State::Rejected {
+                            response: Some(reject(
+                                this.reject,
+                                &read_error(err, this.config.limit),
+                            )),
+                        },
+                        (Ok(_), None) => State::Rejected {
+                            response: Some(reject(
+                                this.reject,
+                                &Rejection::BodyRead("polled after completion".into()),
+                            )),
+                        },
+                        (Ok(collected), Some(mut pending)) => {
+                            let body = collected.to_bytes();
+                            match this
+                                .config
+                                .verifier
+                                .verify_signature(&body, &pending.signature)
+                            {
+                                Ok(matched) => {
+                                    pending
+                                        .parts
+                                        .extensions
+                                        .insert(VerifiedSignature::new(matched));
+                                    let request =
+                                        Request::from_parts(pending.parts, Full::new(body));
+                                    State::Calling {
+                                        future: pending.inner.call(request),
+                                    }
+                                }
+                                Err(err) => State::Rejected {
+                                    response: Some(reject(
+                                        this.reject,
+                                        &Rejection::InvalidSignature(err),
+                                    )),
+                                },
+                            }
+                        }
+                    };
+                    this.state.set(next);
+                }
+                StateProj::Calling { future } => {
+                    let response = ready!(future.poll(cx))?;
+                    return Poll::Ready(Ok(response.map(Either::Left)));
+                }
+            }
+        }
+    }
+}
+
+impl<B, S, R> fmt::Debug for ResponseFuture<B, S, R>
+where
+    B: Body,
+    B::Error: Into<BoxError>,
+    S: Service<Request<Full<Bytes>>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
