@@ -505,8 +505,8 @@ pin_project! {
             #[pin]
             collect: Collect<Limited<B>>,
             deadline: Option<Duration>,
-            #[pin]
-            sleep: Option<Sleep>,
+            // Boxed: most bodies arrive at once and never need it, and it keeps the future small.
+            sleep: Option<Pin<Box<Sleep>>>,
             pending: Option<Pending<S>>,
         },
         Calling {
@@ -541,7 +541,7 @@ where
                 StateProj::Reading {
                     collect,
                     deadline,
-                    mut sleep,
+                    sleep,
                     pending,
                 } => {
                     let outcome = match collect.poll(cx) {
@@ -552,12 +552,9 @@ where
                             };
                             // The timer is armed only for a body that does not arrive at once,
                             // from the first moment it makes the server wait.
-                            if sleep.is_none() {
-                                sleep.set(Some(tokio::time::sleep(after)));
-                            }
-                            if let Some(sleep) = sleep.as_pin_mut() {
-                                ready!(sleep.poll(cx));
-                            }
+                            let timer =
+                                sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(after)));
+                            ready!(timer.as_mut().poll(cx));
                             let response = reject(this.reject, &Rejection::Timeout(after));
                             this.state.set(State::Rejected {
                                 response: Some(response),
