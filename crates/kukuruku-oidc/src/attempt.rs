@@ -241,7 +241,10 @@ mod tests {
     fn debug_hides_secrets_and_serde_round_trips() {
         let attempt = attempt("s-1", 100);
         let debug = format!("{attempt:?}");
-        assert!(!debug.contains("SECRET") && !debug.contains("s-1"), "{debug}");
+        assert!(
+            !debug.contains("SECRET") && !debug.contains("s-1"),
+            "{debug}"
+        );
         let json = serde_json::to_string(&attempt).unwrap();
         let back: LoginAttempt = serde_json::from_str(&json).unwrap();
         assert_eq!(back, attempt);

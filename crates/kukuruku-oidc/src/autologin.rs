@@ -90,8 +90,9 @@ mod tests {
             "https%3A%2F%2Fauth.kukuruku.win%2Frealms%2Fpublic%2F",
             "https%3A%2F%2FAUTH.kukuruku.win%2Frealms%2Fpublic",
         ] {
-            let play = AutoLogin::from_query(format!("custom4={custom4}&order_id=o").as_str(), [PUBLIC])
-                .unwrap();
+            let play =
+                AutoLogin::from_query(format!("custom4={custom4}&order_id=o").as_str(), [PUBLIC])
+                    .unwrap();
             assert_eq!(play.issuer(), PUBLIC);
         }
         for custom4 in [
@@ -100,9 +101,13 @@ mod tests {
             "http%3A%2F%2Fauth.kukuruku.win",
             "javascript%3Aalert(1)",
         ] {
-            let error = AutoLogin::from_query(format!("custom4={custom4}&order_id=o").as_str(), [PUBLIC])
-                .unwrap_err();
-            assert!(matches!(error, Error::ForeignIssuer { .. }), "{custom4}: {error}");
+            let error =
+                AutoLogin::from_query(format!("custom4={custom4}&order_id=o").as_str(), [PUBLIC])
+                    .unwrap_err();
+            assert!(
+                matches!(error, Error::ForeignIssuer { .. }),
+                "{custom4}: {error}"
+            );
         }
         assert!(matches!(
             AutoLogin::from_query("order_id=o", [PUBLIC]),

@@ -20,13 +20,14 @@ use openidconnect::{
     AccessToken, AuthType, AuthUrl, AuthorizationCode, ClaimsVerificationError, ClientId,
     ClientSecret, CsrfToken, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    SignatureVerificationError, StandardErrorResponse, SubjectIdentifier, TokenResponse,
-    TokenUrl, UserInfoError, UserInfoUrl,
+    SignatureVerificationError, StandardErrorResponse, SubjectIdentifier, TokenResponse, TokenUrl,
+    UserInfoError, UserInfoUrl,
 };
 use subtle::ConstantTimeEq;
 use tower::Service;
 use url::Url;
 
+use crate::AttemptStore;
 use crate::attempt::{LoginAttempt, LoginOptions};
 use crate::autologin::AutoLogin;
 use crate::clock::{Clock, unix_secs};
@@ -36,7 +37,6 @@ use crate::provider::{self, Provider, ProviderCache};
 use crate::redirect::RedirectQuery;
 use crate::secret::Secret;
 use crate::session::{IdClaims, Session, UserInfo};
-use crate::AttemptStore;
 
 /// The KukurukuID issuer (Keycloak realm `public`).
 pub const DEFAULT_ISSUER: &str = "https://auth.kukuruku.win/realms/public";
@@ -70,10 +70,17 @@ pub enum ClientAuth {
 }
 
 /// The openidconnect client shape this crate uses (authorization and token endpoints set).
-type OidcClient =
-    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet, EndpointNotSet>;
+type OidcClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+    EndpointNotSet,
+>;
 
-type TokenError = RequestTokenError<crate::http::HttpError, StandardErrorResponse<CoreErrorResponseType>>;
+type TokenError =
+    RequestTokenError<crate::http::HttpError, StandardErrorResponse<CoreErrorResponseType>>;
 
 /// A KukurukuID client: login with PKCE, refresh, userinfo, profile, logout URL, Play.
 ///
@@ -107,7 +114,10 @@ impl fmt::Debug for KukurukuId {
         f.debug_struct("KukurukuId")
             .field("issuer", &inner.issuer)
             .field("client_id", &inner.client_id)
-            .field("client_secret", &inner.client_secret.as_ref().map(|_| "***"))
+            .field(
+                "client_secret",
+                &inner.client_secret.as_ref().map(|_| "***"),
+            )
             .field("redirect_uri", &inner.redirect_uri.as_str())
             .field("client_auth", &inner.client_auth)
             .field("api_base_url", &inner.api.base_url())
@@ -249,7 +259,9 @@ impl KukurukuIdBuilder {
             return Err(Error::InsecureUrl { url: self.issuer });
         }
         if issuer_url.query().is_some() || issuer_url.fragment().is_some() {
-            return Err(Error::Config("the issuer must have no query or fragment".into()));
+            return Err(Error::Config(
+                "the issuer must have no query or fragment".into(),
+            ));
         }
         if self.client_id.is_empty() {
             return Err(Error::Config("the client id is empty".into()));
@@ -258,7 +270,9 @@ impl KukurukuIdBuilder {
             Error::Config(format!("redirect URI {:?}: {error}", self.redirect_uri))
         })?;
         if redirect_uri.fragment().is_some() {
-            return Err(Error::Config("the redirect URI must have no fragment".into()));
+            return Err(Error::Config(
+                "the redirect URI must have no fragment".into(),
+            ));
         }
         let api = MerchantId::new("kukuruku-oidc")
             .map_err(|error| Error::Config(error.to_string()))
@@ -302,7 +316,8 @@ fn default_transport() -> Result<Transport, Error> {
 #[cfg(not(feature = "transport"))]
 fn default_transport() -> Result<Transport, Error> {
     Err(Error::Config(
-        "no HTTP transport: enable the `transport` feature or call KukurukuIdBuilder::transport".into(),
+        "no HTTP transport: enable the `transport` feature or call KukurukuIdBuilder::transport"
+            .into(),
     ))
 }
 
@@ -317,7 +332,10 @@ enum NonceRule<'a> {
 impl KukurukuId {
     /// Starts building a client for `client_id`, whose users come back to `redirect_uri`
     /// (registered at KukurukuID, exactly).
-    pub fn builder(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> KukurukuIdBuilder {
+    pub fn builder(
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> KukurukuIdBuilder {
         KukurukuIdBuilder {
             issuer: DEFAULT_ISSUER.to_owned(),
             client_id: client_id.into(),
@@ -375,7 +393,11 @@ impl KukurukuId {
     /// Starts the login of a Play landing whose issuer passed the allow-list, bound to its
     /// order id ([`LoginAttempt::order_id`], then [`Session::order_id`]). The issuer must be
     /// this client's, else [`Error::ForeignIssuer`] and no request is made.
-    pub async fn start_auto_login(&self, play: &AutoLogin, options: LoginOptions) -> Result<LoginAttempt, Error> {
+    pub async fn start_auto_login(
+        &self,
+        play: &AutoLogin,
+        options: LoginOptions,
+    ) -> Result<LoginAttempt, Error> {
         let own = kukuruku_proto::normalize_issuer(&self.inner.issuer).ok();
         if own.as_deref() != Some(play.issuer()) {
             return Err(Error::ForeignIssuer {
@@ -387,12 +409,20 @@ impl KukurukuId {
 
     /// Reads a Play landing query, checks its issuer against this client's (the allow-list
     /// of one), and starts the login bound to its order. See [`AutoLogin`].
-    pub async fn auto_login(&self, query: &str, options: LoginOptions) -> Result<LoginAttempt, Error> {
+    pub async fn auto_login(
+        &self,
+        query: &str,
+        options: LoginOptions,
+    ) -> Result<LoginAttempt, Error> {
         let play = AutoLogin::from_query(query, [self.inner.issuer.as_str()])?;
         self.start_auto_login(&play, options).await
     }
 
-    async fn start(&self, options: LoginOptions, order_id: Option<String>) -> Result<LoginAttempt, Error> {
+    async fn start(
+        &self,
+        options: LoginOptions,
+        order_id: Option<String>,
+    ) -> Result<LoginAttempt, Error> {
         let provider = self.provider().await?;
         let client = self.oidc_client(&provider)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -442,7 +472,11 @@ impl KukurukuId {
     /// for a confidential client) and verifies the ID token: RS256 signature against the
     /// provider's JWKS (refetched once, rate-limited, for an unknown `kid`), `iss`, `aud`
     /// (and `azp` with several audiences), `exp`/`iat` with the leeway, and `nonce`.
-    pub async fn finish_login(&self, attempt: LoginAttempt, redirect_query: &str) -> Result<Session, Error> {
+    pub async fn finish_login(
+        &self,
+        attempt: LoginAttempt,
+        redirect_query: &str,
+    ) -> Result<Session, Error> {
         let query = RedirectQuery::parse(redirect_query)?;
         if attempt.is_expired(self.inner.clock.now()) {
             return Err(Error::AttemptExpired {
@@ -483,7 +517,9 @@ impl KukurukuId {
         let client = self.oidc_client(&provider)?;
         let response = client
             .exchange_code(AuthorizationCode::new(code))
-            .set_pkce_verifier(PkceCodeVerifier::new(attempt.pkce_verifier.expose().to_owned()))
+            .set_pkce_verifier(PkceCodeVerifier::new(
+                attempt.pkce_verifier.expose().to_owned(),
+            ))
             .request_async(&self.inner.http)
             .await
             .map_err(|error| token_error(error, &provider.token_endpoint))?;
@@ -497,7 +533,11 @@ impl KukurukuId {
     /// [`finish_login`](Self::finish_login) with the attempt taken out of `store` by the
     /// redirect's `state`: a second callback with the same `state` finds nothing
     /// ([`Error::UnknownAttempt`]).
-    pub async fn finish_login_with_store(&self, store: &AttemptStore, redirect_query: &str) -> Result<Session, Error> {
+    pub async fn finish_login_with_store(
+        &self,
+        store: &AttemptStore,
+        redirect_query: &str,
+    ) -> Result<Session, Error> {
         let query = RedirectQuery::parse(redirect_query)?;
         let state = query.state.ok_or(Error::StateMismatch)?;
         let attempt = store.take(&state).ok_or(Error::UnknownAttempt)?;
@@ -507,7 +547,10 @@ impl KukurukuId {
     /// Uses the session's refresh token for new tokens. A new ID token, if sent, is verified
     /// like at login (its nonce absent or the original one) and must name the same user.
     pub async fn refresh(&self, session: &Session) -> Result<Session, Error> {
-        let refresh_token = session.refresh_token.as_ref().ok_or(Error::NoRefreshToken)?;
+        let refresh_token = session
+            .refresh_token
+            .as_ref()
+            .ok_or(Error::NoRefreshToken)?;
         let provider = self.provider().await?;
         let client = self.oidc_client(&provider)?;
         let refresh_token = RefreshToken::new(refresh_token.expose().to_owned());
@@ -595,7 +638,11 @@ impl KukurukuId {
     /// Where to send the user to log out of KukurukuID (RP-initiated logout): the provider's
     /// `end_session_endpoint` with `id_token_hint`, `client_id`, and `post_logout_redirect_uri`
     /// when given (it must be registered). Forget your session as well.
-    pub async fn logout_url(&self, session: &Session, post_logout_redirect_uri: Option<&str>) -> Result<String, Error> {
+    pub async fn logout_url(
+        &self,
+        session: &Session,
+        post_logout_redirect_uri: Option<&str>,
+    ) -> Result<String, Error> {
         let provider = self.provider().await?;
         let mut url = provider
             .end_session_endpoint
@@ -620,7 +667,8 @@ impl KukurukuId {
             return Ok(provider);
         }
         let discovery_issuer = self.inner.issuer.trim_end_matches('/');
-        let provider = provider::discover(&self.inner.http, discovery_issuer, &self.inner.issuer, now).await?;
+        let provider =
+            provider::discover(&self.inner.http, discovery_issuer, &self.inner.issuer, now).await?;
         let provider = Arc::new(provider);
         self.inner.cache.put(provider.clone());
         Ok(provider)
@@ -649,7 +697,12 @@ impl KukurukuId {
 
     /// Verifies against the cached keys; on an unknown `kid`, refetches the JWKS once (at most
     /// once per `jwks_refetch_interval`) and tries again.
-    async fn verify_id_token(&self, provider: Arc<Provider>, token: &CoreIdToken, nonce: NonceRule<'_>) -> Result<IdClaims, Error> {
+    async fn verify_id_token(
+        &self,
+        provider: Arc<Provider>,
+        token: &CoreIdToken,
+        nonce: NonceRule<'_>,
+    ) -> Result<IdClaims, Error> {
         match self.verify_with(&provider.jwks, token, &nonce) {
             Err(IdTokenError::UnknownKey { kid }) => {
                 let now = self.inner.clock.now();
@@ -670,10 +723,16 @@ impl KukurukuId {
         }
     }
 
-    fn verify_with(&self, jwks: &CoreJsonWebKeySet, token: &CoreIdToken, nonce: &NonceRule<'_>) -> Result<IdClaims, IdTokenError> {
+    fn verify_with(
+        &self,
+        jwks: &CoreJsonWebKeySet,
+        token: &CoreIdToken,
+        nonce: &NonceRule<'_>,
+    ) -> Result<IdClaims, IdTokenError> {
         let inner = &self.inner;
         let client_id = ClientId::new(inner.client_id.clone());
-        let issuer = IssuerUrl::new(inner.issuer.clone()).map_err(|error| IdTokenError::Other(error.to_string()))?;
+        let issuer = IssuerUrl::new(inner.issuer.clone())
+            .map_err(|error| IdTokenError::Other(error.to_string()))?;
         let verifier = match &inner.client_secret {
             Some(secret) => openidconnect::core::CoreIdTokenVerifier::new_confidential_client(
                 client_id,
@@ -681,7 +740,11 @@ impl KukurukuId {
                 issuer,
                 jwks.clone(),
             ),
-            None => openidconnect::core::CoreIdTokenVerifier::new_public_client(client_id, issuer, jwks.clone()),
+            None => openidconnect::core::CoreIdTokenVerifier::new_public_client(
+                client_id,
+                issuer,
+                jwks.clone(),
+            ),
         };
         let now = inner.clock.now();
         let leeway = inner.leeway;
@@ -691,35 +754,59 @@ impl KukurukuId {
             .set_issue_time_verifier_fn(move |issued_at| {
                 let issued_at: SystemTime = issued_at.into();
                 if issued_at > now + leeway {
-                    Err(format!("{IAT_FUTURE}: iat is {} s ahead", issued_at.duration_since(now).map_or(0, |ahead| ahead.as_secs())))
+                    Err(format!(
+                        "{IAT_FUTURE}: iat is {} s ahead",
+                        issued_at
+                            .duration_since(now)
+                            .map_or(0, |ahead| ahead.as_secs())
+                    ))
                 } else {
                     Ok(())
                 }
             })
             .set_other_audience_verifier_fn(move |audience| trusted.contains(audience.as_str()));
         let claims = match nonce {
-            NonceRule::Exact(expected) => token.claims(&verifier, &Nonce::new((*expected).to_owned())),
-            NonceRule::AbsentOr(original) => token.claims(&verifier, |found: Option<&Nonce>| match (found, original) {
-                (None, _) => Ok(()),
-                (Some(found), Some(original)) if bool::from(found.secret().as_bytes().ct_eq(original.as_bytes())) => Ok(()),
-                (Some(_), _) => Err("the refreshed ID token carries another nonce".to_owned()),
-            }),
+            NonceRule::Exact(expected) => {
+                token.claims(&verifier, &Nonce::new((*expected).to_owned()))
+            }
+            NonceRule::AbsentOr(original) => {
+                token.claims(&verifier, |found: Option<&Nonce>| match (found, original) {
+                    (None, _) => Ok(()),
+                    (Some(found), Some(original))
+                        if bool::from(found.secret().as_bytes().ct_eq(original.as_bytes())) =>
+                    {
+                        Ok(())
+                    }
+                    (Some(_), _) => Err("the refreshed ID token carries another nonce".to_owned()),
+                })
+            }
         }
         .map_err(|error| claims_error(error, token))?;
         let audiences = claims.audiences();
         match claims.authorized_party() {
             Some(azp) if azp.as_str() != inner.client_id => {
-                return Err(IdTokenError::AuthorizedParty(format!("azp is {:?}, not this client", azp.as_str())));
+                return Err(IdTokenError::AuthorizedParty(format!(
+                    "azp is {:?}, not this client",
+                    azp.as_str()
+                )));
             }
             None if audiences.len() > 1 => {
-                return Err(IdTokenError::AuthorizedParty("several audiences and no azp".into()));
+                return Err(IdTokenError::AuthorizedParty(
+                    "several audiences and no azp".into(),
+                ));
             }
             _ => {}
         }
         Ok(id_claims(claims))
     }
 
-    fn session(&self, response: &CoreTokenResponse, claims: IdClaims, previous: Option<&Session>, order_id: Option<String>) -> Session {
+    fn session(
+        &self,
+        response: &CoreTokenResponse,
+        claims: IdClaims,
+        previous: Option<&Session>,
+        order_id: Option<String>,
+    ) -> Session {
         let now = self.inner.clock.now();
         Session {
             access_token: Secret::new(response.access_token().secret().clone()),
@@ -731,10 +818,17 @@ impl KukurukuId {
                 .id_token()
                 .map(|token| Secret::new(token.to_string()))
                 .or_else(|| previous.and_then(|session| session.id_token.clone())),
-            expires_at: response.expires_in().map(|lifetime| unix_secs(now + lifetime)),
+            expires_at: response
+                .expires_in()
+                .map(|lifetime| unix_secs(now + lifetime)),
             scopes: response
                 .scopes()
-                .map(|scopes| scopes.iter().map(|scope| scope.as_str().to_owned()).collect())
+                .map(|scopes| {
+                    scopes
+                        .iter()
+                        .map(|scope| scope.as_str().to_owned())
+                        .collect()
+                })
                 .unwrap_or_default(),
             claims,
             order_id,
@@ -781,7 +875,9 @@ fn token_error(error: TokenError, token_endpoint: &Url) -> Error {
 fn claims_error(error: ClaimsVerificationError, token: &CoreIdToken) -> IdTokenError {
     use SignatureVerificationError as Sig;
     match error {
-        ClaimsVerificationError::Expired(text) if text.starts_with(IAT_FUTURE) => IdTokenError::IssuedInFuture(text),
+        ClaimsVerificationError::Expired(text) if text.starts_with(IAT_FUTURE) => {
+            IdTokenError::IssuedInFuture(text)
+        }
         ClaimsVerificationError::Expired(text) => IdTokenError::Expired(text),
         ClaimsVerificationError::InvalidAudience(text) => IdTokenError::Audience(text),
         ClaimsVerificationError::InvalidIssuer(text) => IdTokenError::Issuer(text),
@@ -791,8 +887,12 @@ fn claims_error(error: ClaimsVerificationError, token: &CoreIdToken) -> IdTokenE
                 kid: unverified_kid(token),
             },
             Sig::DisallowedAlg(text) | Sig::UnsupportedAlg(text) => IdTokenError::Algorithm(text),
-            Sig::NoSignature => IdTokenError::Algorithm("the token is not signed (alg none)".into()),
-            Sig::CryptoError(_) | Sig::InvalidKey(_) | Sig::AmbiguousKeyId(_) => IdTokenError::Signature,
+            Sig::NoSignature => {
+                IdTokenError::Algorithm("the token is not signed (alg none)".into())
+            }
+            Sig::CryptoError(_) | Sig::InvalidKey(_) | Sig::AmbiguousKeyId(_) => {
+                IdTokenError::Signature
+            }
             other => IdTokenError::Other(other.to_string()),
         },
         ClaimsVerificationError::Unsupported(text) => IdTokenError::Malformed(text),
@@ -806,14 +906,21 @@ fn unverified_kid(token: &CoreIdToken) -> Option<String> {
     let header = text.split('.').next()?;
     let bytes = URL_SAFE_NO_PAD.decode(header).ok()?;
     let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    value.get("kid")?.as_str().map(|kid| kid.chars().take(100).collect())
+    value
+        .get("kid")?
+        .as_str()
+        .map(|kid| kid.chars().take(100).collect())
 }
 
 fn id_claims(claims: &CoreIdTokenClaims) -> IdClaims {
     IdClaims {
         issuer: claims.issuer().as_str().to_owned(),
         subject: claims.subject().as_str().to_owned(),
-        audiences: claims.audiences().iter().map(|aud| aud.as_str().to_owned()).collect(),
+        audiences: claims
+            .audiences()
+            .iter()
+            .map(|aud| aud.as_str().to_owned())
+            .collect(),
         issued_at: unix_secs(claims.issue_time().into()),
         expires_at: unix_secs(claims.expiration().into()),
         nonce: claims.nonce().map(|nonce| nonce.secret().clone()),
@@ -825,6 +932,8 @@ fn id_claims(claims: &CoreIdTokenClaims) -> IdClaims {
             .name()
             .and_then(|name| name.get(None))
             .map(|name| name.as_str().to_owned()),
-        preferred_username: claims.preferred_username().map(|name| name.as_str().to_owned()),
+        preferred_username: claims
+            .preferred_username()
+            .map(|name| name.as_str().to_owned()),
     }
 }

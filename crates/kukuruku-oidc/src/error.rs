@@ -305,9 +305,15 @@ mod tests {
             AuthorizationErrorCode::LoginRequired
         );
         let other = AuthorizationErrorCode::parse("temporarily_sleepy");
-        assert_eq!(other, AuthorizationErrorCode::Other("temporarily_sleepy".into()));
+        assert_eq!(
+            other,
+            AuthorizationErrorCode::Other("temporarily_sleepy".into())
+        );
         assert_eq!(other.as_str(), "temporarily_sleepy");
-        assert_eq!(TokenErrorCode::parse("invalid_grant").to_string(), "invalid_grant");
+        assert_eq!(
+            TokenErrorCode::parse("invalid_grant").to_string(),
+            "invalid_grant"
+        );
     }
 
     #[test]

@@ -106,7 +106,10 @@ impl Http {
 
     /// Sends one request and reads the whole answer (bounded in time and size). Refuses any
     /// URL that is not https or loopback http, whoever produced it (configuration, discovery).
-    pub(crate) async fn send(&self, request: Request<Full<Bytes>>) -> Result<Response<Bytes>, HttpError> {
+    pub(crate) async fn send(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<Response<Bytes>, HttpError> {
         let url = request.uri().to_string();
         if !is_secure_url_str(&url) {
             return Err(HttpError::Insecure { url });

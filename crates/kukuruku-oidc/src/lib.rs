@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
-#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod attempt;
@@ -25,5 +28,5 @@ pub use clock::Clock;
 pub use error::{AuthorizationErrorCode, BoxError, Error, IdTokenError, TokenErrorCode};
 pub use session::{IdClaims, Session, UserInfo};
 
-/// The profile model (`GET /api/v1/me`, PROTOCOL D5) and the Play query parser, from `kukuruku-proto`.
-pub use kukuruku_proto::{AutoLoginQuery, Profile};
+/// The profile model (`GET /api/v1/me`, PROTOCOL D5), its currency, and the Play query parser, from `kukuruku-proto`.
+pub use kukuruku_proto::{AutoLoginQuery, Currency, Profile};

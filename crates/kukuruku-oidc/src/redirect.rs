@@ -76,8 +76,8 @@ mod tests {
         assert_eq!(query.iss.as_deref(), Some("https://a/realms/public"));
         assert_eq!(query.error, None);
         assert_eq!(RedirectQuery::parse("").unwrap(), RedirectQuery::default());
-        let error = RedirectQuery::parse("?error=access_denied&error_description=no+way&state=s")
-            .unwrap();
+        let error =
+            RedirectQuery::parse("?error=access_denied&error_description=no+way&state=s").unwrap();
         assert_eq!(error.error.as_deref(), Some("access_denied"));
         assert_eq!(error.error_description.as_deref(), Some("no way"));
     }

@@ -16,6 +16,9 @@ use support::{ANN, as_ann, authorize, movable_clock, start_idp};
 
 fn assert_send<T: Send>(_: &T) {}
 
+/// What a rejection test expects of the ID-token error.
+type Expect = fn(&IdTokenError) -> bool;
+
 #[tokio::test]
 async fn confidential_client_logs_in_refreshes_and_reads_userinfo_and_profile() {
     let idp = start_idp().await;
@@ -56,17 +59,30 @@ async fn confidential_client_logs_in_refreshes_and_reads_userinfo_and_profile() 
     assert_eq!(me.email.as_deref(), Some(ANN));
     assert_eq!(me.name.as_deref(), Some("Ann Example"));
     assert_eq!(me.currency, Some(Currency::Rub));
-    assert_eq!(me.extra["id"], claims.subject.as_str(), "unknown fields are kept");
+    assert_eq!(
+        me.extra["id"],
+        claims.subject.as_str(),
+        "unknown fields are kept"
+    );
 
     let refreshed = client.refresh(&session).await.unwrap();
     assert_ne!(refreshed.access_token(), session.access_token());
     assert_ne!(refreshed.refresh_token(), session.refresh_token());
     assert_eq!(refreshed.claims().subject, claims.subject);
-    assert_eq!(client.profile(&refreshed).await.unwrap().email.as_deref(), Some(ANN));
+    assert_eq!(
+        client.profile(&refreshed).await.unwrap().email.as_deref(),
+        Some(ANN)
+    );
     // The sandbox rotates refresh tokens: the old one is spent.
     let spent = client.refresh(&session).await.unwrap_err();
     assert!(
-        matches!(&spent, Error::Token { error: TokenErrorCode::InvalidGrant, .. }),
+        matches!(
+            &spent,
+            Error::Token {
+                error: TokenErrorCode::InvalidGrant,
+                ..
+            }
+        ),
         "{spent}"
     );
 
@@ -79,7 +95,10 @@ async fn confidential_client_logs_in_refreshes_and_reads_userinfo_and_profile() 
     let bye = support::get(&logout, &BTreeMap::new()).await;
     assert_eq!(support::location(&bye), "http://127.0.0.1:9/bye");
     let after = client.userinfo(&refreshed).await.unwrap_err();
-    assert!(matches!(after, Error::Status { status, .. } if status == 401), "{after}");
+    assert!(
+        matches!(after, Error::Status { status, .. } if status == 401),
+        "{after}"
+    );
 
     // Discovery and the JWKS were fetched once and cached.
     assert_eq!(idp.state.hits(IdpEndpoint::Discovery), 1);
@@ -89,17 +108,31 @@ async fn confidential_client_logs_in_refreshes_and_reads_userinfo_and_profile() 
 #[tokio::test]
 async fn client_secret_post_and_wrong_secret() {
     let idp = start_idp().await;
-    let post = idp.confidential().client_auth(ClientAuth::Post).build().unwrap();
+    let post = idp
+        .confidential()
+        .client_auth(ClientAuth::Post)
+        .build()
+        .unwrap();
     let attempt = post.start_login_with(as_ann()).await.unwrap();
     let back = authorize(&attempt).await;
     post.finish_login(attempt, &back).await.unwrap();
 
-    let wrong = idp.confidential().client_secret("not-the-secret").build().unwrap();
+    let wrong = idp
+        .confidential()
+        .client_secret("not-the-secret")
+        .build()
+        .unwrap();
     let attempt = wrong.start_login_with(as_ann()).await.unwrap();
     let back = authorize(&attempt).await;
     let error = wrong.finish_login(attempt, &back).await.unwrap_err();
     assert!(
-        matches!(&error, Error::Token { error: TokenErrorCode::InvalidClient, .. }),
+        matches!(
+            &error,
+            Error::Token {
+                error: TokenErrorCode::InvalidClient,
+                ..
+            }
+        ),
         "{error}"
     );
     assert!(!error.to_string().contains("not-the-secret"));
@@ -115,7 +148,10 @@ async fn public_client_with_pkce_only() {
     let session = client.finish_login(attempt, &back).await.unwrap();
     assert_eq!(session.claims().audiences, ["spa"]);
     let refreshed = client.refresh(&session).await.unwrap();
-    assert_eq!(client.userinfo(&refreshed).await.unwrap().email.as_deref(), Some(ANN));
+    assert_eq!(
+        client.userinfo(&refreshed).await.unwrap().email.as_deref(),
+        Some(ANN)
+    );
 }
 
 #[tokio::test]
@@ -155,13 +191,22 @@ async fn a_reused_attempt_is_refused() {
     let back = authorize(&attempt).await;
     store.insert(attempt);
     client.finish_login_with_store(&store, &back).await.unwrap();
-    let again = client.finish_login_with_store(&store, &back).await.unwrap_err();
+    let again = client
+        .finish_login_with_store(&store, &back)
+        .await
+        .unwrap_err();
     assert!(matches!(again, Error::UnknownAttempt), "{again}");
     assert_eq!(idp.state.hits(IdpEndpoint::Token), 1);
     // Without the store, a kept copy replays the code: the provider refuses it (single-use code).
     let replay = client.finish_login(copy, &back).await.unwrap_err();
     assert!(
-        matches!(&replay, Error::Token { error: TokenErrorCode::InvalidGrant, .. }),
+        matches!(
+            &replay,
+            Error::Token {
+                error: TokenErrorCode::InvalidGrant,
+                ..
+            }
+        ),
         "{replay}"
     );
 }
@@ -175,7 +220,10 @@ async fn an_expired_attempt_is_refused() {
     let back = authorize(&attempt).await;
     offset.store(601, Ordering::SeqCst);
     let error = client.finish_login(attempt, &back).await.unwrap_err();
-    assert!(matches!(error, Error::AttemptExpired { ttl_secs: 600 }), "{error}");
+    assert!(
+        matches!(error, Error::AttemptExpired { ttl_secs: 600 }),
+        "{error}"
+    );
     assert_eq!(idp.state.hits(IdpEndpoint::Token), 0);
 }
 
@@ -190,8 +238,15 @@ async fn pkce_verifier_mismatch_is_refused_by_the_sandbox() {
     let tampered: LoginAttempt = serde_json::from_value(stored).unwrap();
     let error = client.finish_login(tampered, &back).await.unwrap_err();
     match &error {
-        Error::Token { error: TokenErrorCode::InvalidGrant, description, .. } => {
-            assert!(description.as_deref().unwrap_or_default().contains("PKCE"), "{error}");
+        Error::Token {
+            error: TokenErrorCode::InvalidGrant,
+            description,
+            ..
+        } => {
+            assert!(
+                description.as_deref().unwrap_or_default().contains("PKCE"),
+                "{error}"
+            );
         }
         other => panic!("{other}"),
     }
@@ -206,7 +261,13 @@ async fn an_error_answer_is_typed() {
     let back = authorize(&attempt).await;
     let error = client.finish_login(attempt, &back).await.unwrap_err();
     assert!(
-        matches!(&error, Error::Authorization { error: AuthorizationErrorCode::LoginRequired, description: Some(_) }),
+        matches!(
+            &error,
+            Error::Authorization {
+                error: AuthorizationErrorCode::LoginRequired,
+                description: Some(_)
+            }
+        ),
         "{error}"
     );
 }
@@ -216,11 +277,17 @@ async fn iss_mismatch_and_missing_iss_are_refused() {
     let idp = start_idp().await;
     let client = idp.confidential().build().unwrap();
 
-    idp.state.set_misbehave(Misbehave { wrong_iss_in_redirect: true, ..Misbehave::default() });
+    idp.state.set_misbehave(Misbehave {
+        wrong_iss_in_redirect: true,
+        ..Misbehave::default()
+    });
     let attempt = client.start_login_with(as_ann()).await.unwrap();
     let back = authorize(&attempt).await;
     let error = client.finish_login(attempt, &back).await.unwrap_err();
-    assert!(matches!(&error, Error::IssuerMismatch { found, .. } if found.contains("mix-up")), "{error}");
+    assert!(
+        matches!(&error, Error::IssuerMismatch { found, .. } if found.contains("mix-up")),
+        "{error}"
+    );
 
     idp.state.set_misbehave(Misbehave::default());
     let attempt = client.start_login_with(as_ann()).await.unwrap();
@@ -232,7 +299,11 @@ async fn iss_mismatch_and_missing_iss_are_refused() {
 }
 
 /// Logs in while the sandbox misbehaves as told; returns the ID-token error.
-async fn id_token_error(client: &KukurukuId, idp: &support::Idp, misbehave: Misbehave) -> IdTokenError {
+async fn id_token_error(
+    client: &KukurukuId,
+    idp: &support::Idp,
+    misbehave: Misbehave,
+) -> IdTokenError {
     idp.state.set_misbehave(misbehave);
     let attempt = client.start_login_with(as_ann()).await.unwrap();
     let back = authorize(&attempt).await;
@@ -248,13 +319,49 @@ async fn id_token_error(client: &KukurukuId, idp: &support::Idp, misbehave: Misb
 async fn bad_id_tokens_are_refused() {
     let idp = start_idp().await;
     let client = idp.confidential().build().unwrap();
-    let cases: [(Misbehave, fn(&IdTokenError) -> bool); 6] = [
-        (Misbehave { wrong_nonce: true, ..Misbehave::default() }, |e| matches!(e, IdTokenError::Nonce(_))),
-        (Misbehave { wrong_iss_in_token: true, ..Misbehave::default() }, |e| matches!(e, IdTokenError::Issuer(_))),
-        (Misbehave { wrong_aud: true, ..Misbehave::default() }, |e| matches!(e, IdTokenError::Audience(_))),
-        (Misbehave { expired_id_token: true, ..Misbehave::default() }, |e| matches!(e, IdTokenError::Expired(_))),
-        (Misbehave { alg_none: true, ..Misbehave::default() }, |e| matches!(e, IdTokenError::Algorithm(_))),
-        (Misbehave { sign_with_other_key: true, ..Misbehave::default() }, |e| matches!(e, IdTokenError::Signature)),
+    let cases: [(Misbehave, Expect); 6] = [
+        (
+            Misbehave {
+                wrong_nonce: true,
+                ..Misbehave::default()
+            },
+            |e| matches!(e, IdTokenError::Nonce(_)),
+        ),
+        (
+            Misbehave {
+                wrong_iss_in_token: true,
+                ..Misbehave::default()
+            },
+            |e| matches!(e, IdTokenError::Issuer(_)),
+        ),
+        (
+            Misbehave {
+                wrong_aud: true,
+                ..Misbehave::default()
+            },
+            |e| matches!(e, IdTokenError::Audience(_)),
+        ),
+        (
+            Misbehave {
+                expired_id_token: true,
+                ..Misbehave::default()
+            },
+            |e| matches!(e, IdTokenError::Expired(_)),
+        ),
+        (
+            Misbehave {
+                alg_none: true,
+                ..Misbehave::default()
+            },
+            |e| matches!(e, IdTokenError::Algorithm(_)),
+        ),
+        (
+            Misbehave {
+                sign_with_other_key: true,
+                ..Misbehave::default()
+            },
+            |e| matches!(e, IdTokenError::Signature),
+        ),
     ];
     for (misbehave, expected) in cases {
         let error = id_token_error(&client, &idp, misbehave.clone()).await;
@@ -269,26 +376,51 @@ async fn bad_id_tokens_are_refused() {
 #[tokio::test]
 async fn several_audiences_need_trust_and_azp() {
     let idp = start_idp().await;
-    let extra = Misbehave { extra_audience: Some("reporting".into()), ..Misbehave::default() };
+    let extra = Misbehave {
+        extra_audience: Some("reporting".into()),
+        ..Misbehave::default()
+    };
     let strict = idp.confidential().build().unwrap();
     let error = id_token_error(&strict, &idp, extra.clone()).await;
     assert!(matches!(error, IdTokenError::Audience(_)), "{error:?}");
-    let trusting = idp.confidential().trusted_audience("reporting").build().unwrap();
+    let trusting = idp
+        .confidential()
+        .trusted_audience("reporting")
+        .build()
+        .unwrap();
     let error = id_token_error(&trusting, &idp, extra).await;
-    assert!(matches!(error, IdTokenError::AuthorizedParty(_)), "{error:?}");
+    assert!(
+        matches!(error, IdTokenError::AuthorizedParty(_)),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
 async fn an_unknown_kid_refetches_the_jwks_once_then_fails() {
     let idp = start_idp().await;
     let client = idp.confidential().build().unwrap();
-    let unknown = Misbehave { unknown_kid: true, ..Misbehave::default() };
+    let unknown = Misbehave {
+        unknown_kid: true,
+        ..Misbehave::default()
+    };
     let error = id_token_error(&client, &idp, unknown.clone()).await;
-    assert_eq!(error, IdTokenError::UnknownKey { kid: Some("rotated-away".into()) });
-    assert_eq!(idp.state.hits(IdpEndpoint::Jwks), 2, "fetched at discovery, refetched once");
+    assert_eq!(
+        error,
+        IdTokenError::UnknownKey {
+            kid: Some("rotated-away".into())
+        }
+    );
+    assert_eq!(
+        idp.state.hits(IdpEndpoint::Jwks),
+        2,
+        "fetched at discovery, refetched once"
+    );
     // Within the refetch interval, a second unknown kid does not refetch again.
     let error = id_token_error(&client, &idp, unknown).await;
-    assert!(matches!(error, IdTokenError::UnknownKey { .. }), "{error:?}");
+    assert!(
+        matches!(error, IdTokenError::UnknownKey { .. }),
+        "{error:?}"
+    );
     assert_eq!(idp.state.hits(IdpEndpoint::Jwks), 2);
 }
 
@@ -298,7 +430,10 @@ async fn a_rotated_key_is_found_by_refetching() {
     let client = idp.confidential().build().unwrap();
     client.discover().await.unwrap();
     assert_eq!(idp.state.hits(IdpEndpoint::Jwks), 1);
-    let kid = idp.state.rotate_key(Some(support::keys().1.clone())).unwrap();
+    let kid = idp
+        .state
+        .rotate_key(Some(support::keys().1.clone()))
+        .unwrap();
     assert_ne!(kid, "sandbox-1");
     let attempt = client.start_login_with(as_ann()).await.unwrap();
     let back = authorize(&attempt).await;
@@ -315,7 +450,12 @@ async fn a_rotated_key_is_found_by_refetching() {
 async fn discovery_is_cached_for_its_ttl() {
     let idp = start_idp().await;
     let (clock, offset) = movable_clock();
-    let client = idp.public().clock(clock).discovery_ttl(Duration::from_secs(60)).build().unwrap();
+    let client = idp
+        .public()
+        .clock(clock)
+        .discovery_ttl(Duration::from_secs(60))
+        .build()
+        .unwrap();
     client.discover().await.unwrap();
     client.discover().await.unwrap();
     assert_eq!(idp.state.hits(IdpEndpoint::Discovery), 1);
@@ -347,7 +487,10 @@ async fn the_login_page_lists_users_and_its_form_logs_in() {
     let page = support::get(attempt.authorize_url(), &BTreeMap::new()).await;
     assert_eq!(page.status(), 200);
     let html = String::from_utf8_lossy(page.body()).into_owned();
-    assert!(html.contains("Log in as Ann Example (ann@example.com)"), "{html}");
+    assert!(
+        html.contains("Log in as Ann Example (ann@example.com)"),
+        "{html}"
+    );
     assert!(html.contains("bob@example.com"));
     // What the page's form posts: the same parameters plus the chosen e-mail.
     let url = url::Url::parse(attempt.authorize_url()).unwrap();
@@ -372,14 +515,26 @@ async fn the_login_page_lists_users_and_its_form_logs_in() {
 async fn the_sandbox_refuses_public_clients_without_pkce_and_unknown_redirects() {
     let idp = start_idp().await;
     let auth = format!("{}/protocol/openid-connect/auth", idp.issuer);
-    let redirect = form_urlencoded::byte_serialize(support::REDIRECT.as_bytes()).collect::<String>();
-    let no_pkce = format!("{auth}?response_type=code&client_id=spa&redirect_uri={redirect}&scope=openid&state=s&login_hint={ANN}&prompt=none");
+    let redirect =
+        form_urlencoded::byte_serialize(support::REDIRECT.as_bytes()).collect::<String>();
+    let no_pkce = format!(
+        "{auth}?response_type=code&client_id=spa&redirect_uri={redirect}&scope=openid&state=s&login_hint={ANN}&prompt=none"
+    );
     let back = support::location(&support::get(&no_pkce, &BTreeMap::new()).await);
-    assert!(back.contains("error=invalid_request") && back.contains("state=s"), "{back}");
+    assert!(
+        back.contains("error=invalid_request") && back.contains("state=s"),
+        "{back}"
+    );
     let plain = format!("{no_pkce}&code_challenge=abc&code_challenge_method=plain");
     let back = support::location(&support::get(&plain, &BTreeMap::new()).await);
     assert!(back.contains("error=invalid_request"), "{back}");
-    let elsewhere = format!("{auth}?response_type=code&client_id=spa&redirect_uri=https%3A%2F%2Fevil.example%2F&scope=openid");
+    let elsewhere = format!(
+        "{auth}?response_type=code&client_id=spa&redirect_uri=https%3A%2F%2Fevil.example%2F&scope=openid"
+    );
     let answer = support::get(&elsewhere, &BTreeMap::new()).await;
-    assert_eq!(answer.status(), 400, "never redirects to an unregistered URI");
+    assert_eq!(
+        answer.status(),
+        400,
+        "never redirects to an unregistered URI"
+    );
 }

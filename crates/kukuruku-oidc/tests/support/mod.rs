@@ -1,8 +1,8 @@
 //! Shared by the integration tests: the sandbox identity provider (compiled from
 //! `kukuruku-sandbox/src/idp` by path), shared RSA keys, and a small HTTP helper.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
-#[allow(unreachable_pub)]
+#[allow(unreachable_pub, unused_imports)]
 #[path = "../../../kukuruku-sandbox/src/idp/mod.rs"]
 pub mod idp;
 

@@ -83,7 +83,7 @@ fn check(state: &IdpState, params: &BTreeMap<String, String>) -> Result<AuthRequ
         .client(&client_id)
         .ok_or_else(|| error_page("unknown client_id"))?;
     let redirect_uri = get("redirect_uri").ok_or_else(|| error_page("redirect_uri is missing"))?;
-    if !client.redirect_uris.iter().any(|uri| *uri == redirect_uri) {
+    if !client.redirect_uris.contains(&redirect_uri) {
         return Err(error_page("redirect_uri is not registered for this client"));
     }
     let public = client.client_secret.is_none();
@@ -111,7 +111,10 @@ fn check(state: &IdpState, params: &BTreeMap<String, String>) -> Result<AuthRequ
             "the openid scope is required",
         ));
     }
-    match (&request.code_challenge, get("code_challenge_method").as_deref()) {
+    match (
+        &request.code_challenge,
+        get("code_challenge_method").as_deref(),
+    ) {
         (Some(_), Some("S256")) => {}
         (Some(_), _) => {
             return Err(redirect_error(
@@ -217,7 +220,11 @@ fn login_page(
     }
     let mut users = String::new();
     for user in &state.config().users {
-        let mark = if hinted == Some(user) { " autofocus" } else { "" };
+        let mark = if hinted == Some(user) {
+            " autofocus"
+        } else {
+            ""
+        };
         let _ = write!(
             users,
             r#"<li><form method="post" action="{action}">{hidden}<input type="hidden" name="email" value="{email}"><button type="submit"{mark}>Log in as {name} ({email_text})</button></form></li>"#,

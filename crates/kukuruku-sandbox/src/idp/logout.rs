@@ -13,7 +13,10 @@ use super::jwt::unverified_payload;
 use super::state::{IdpEndpoint, IdpState, lock};
 use super::util::{escape_html, params};
 
-pub(super) async fn logout_get(State(state): State<IdpState>, RawQuery(query): RawQuery) -> Response {
+pub(super) async fn logout_get(
+    State(state): State<IdpState>,
+    RawQuery(query): RawQuery,
+) -> Response {
     match params(query.unwrap_or_default().as_bytes()) {
         Ok(params) => logout(&state, &params),
         Err(reason) => page(StatusCode::BAD_REQUEST, &reason),
@@ -73,7 +76,10 @@ fn logout(state: &IdpState, params: &BTreeMap<String, String>) -> Response {
             }
             response
         }
-        None => page(StatusCode::OK, "You are logged out of the KukurukuID sandbox."),
+        None => page(
+            StatusCode::OK,
+            "You are logged out of the KukurukuID sandbox.",
+        ),
     }
 }
 

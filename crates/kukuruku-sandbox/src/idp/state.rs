@@ -177,11 +177,19 @@ impl IdpConfig {
             issuer: issuer.into(),
             clients: Vec::new(),
             users: vec![
-                IdpUser::new("9b2f4c1e-0d7a-4f7e-9a57-2d4f1c7e8a01", "ann@example.com", "Ann Example")
-                    .phone("+70000000001")
-                    .currency("RUB"),
-                IdpUser::new("4c1e9b2f-7a0d-4e7f-8a01-9a572d4f1c7e", "bob@example.com", "Bob Example")
-                    .currency("USD"),
+                IdpUser::new(
+                    "9b2f4c1e-0d7a-4f7e-9a57-2d4f1c7e8a01",
+                    "ann@example.com",
+                    "Ann Example",
+                )
+                .phone("+70000000001")
+                .currency("RUB"),
+                IdpUser::new(
+                    "4c1e9b2f-7a0d-4e7f-8a01-9a572d4f1c7e",
+                    "bob@example.com",
+                    "Bob Example",
+                )
+                .currency("USD"),
             ],
             access_token_ttl: Duration::from_secs(300),
             id_token_ttl: Duration::from_secs(300),
@@ -234,6 +242,7 @@ impl IdpConfig {
 /// (and [`Misbehave::wrong_iss_in_redirect`] to authorization redirects).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[allow(clippy::struct_excessive_bools)] // independent test switches, not a state machine
 pub struct Misbehave {
     /// Sign ID tokens with another key, under the published `kid`.
     pub sign_with_other_key: bool,
@@ -356,7 +365,8 @@ impl IdpState {
     /// Starts the provider's state: checks the issuer and generates the RSA key unless one
     /// is configured (a second or so in a debug build).
     pub fn new(mut config: IdpConfig) -> Result<Self, IdpError> {
-        config.issuer = config.issuer.trim_end_matches('/').to_owned();
+        let trimmed = config.issuer.trim_end_matches('/').len();
+        config.issuer.truncate(trimmed);
         let url = Url::parse(&config.issuer)
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))

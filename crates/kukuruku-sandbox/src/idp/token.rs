@@ -17,7 +17,11 @@ use super::jwt;
 use super::state::{IdpEndpoint, IdpState, TokenGrant, lock};
 use super::util::{json_response, oauth_error, params, random_token, server_error, unix};
 
-pub(super) async fn token(State(state): State<IdpState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(super) async fn token(
+    State(state): State<IdpState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     state.hit(IdpEndpoint::Token);
     let params = match params(&body) {
         Ok(params) => params,
@@ -60,45 +64,50 @@ fn authenticate(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| {
             let (scheme, encoded) = value.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("basic").then_some(encoded.trim())
+            scheme
+                .eq_ignore_ascii_case("basic")
+                .then_some(encoded.trim())
         });
-    let (client_id, secret, used_basic) = match basic {
-        Some(encoded) => {
-            if params.contains_key("client_secret") {
-                return Err(oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "use one client authentication method, not two",
-                ));
-            }
-            let decoded = STANDARD
-                .decode(encoded)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| invalid_client("malformed basic credentials", true))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .ok_or_else(|| invalid_client("malformed basic credentials", true))?;
-            // RFC 6749 2.3.1: both parts are form-urlencoded before base64.
-            let decode = |text: &str| -> String {
-                form_urlencoded::parse(format!("x={text}").as_bytes())
-                    .next()
-                    .map(|(_, value)| value.into_owned())
-                    .unwrap_or_default()
-            };
-            let id = decode(id);
-            if params.get("client_id").is_some_and(|body_id| *body_id != id) {
-                return Err(invalid_client("client_id differs from the basic credentials", true));
-            }
-            (id, Some(decode(secret)), true)
+    let (client_id, secret, used_basic) = if let Some(encoded) = basic {
+        if params.contains_key("client_secret") {
+            return Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "use one client authentication method, not two",
+            ));
         }
-        None => {
-            let id = params
-                .get("client_id")
-                .cloned()
-                .ok_or_else(|| invalid_client("client authentication is missing", false))?;
-            (id, params.get("client_secret").cloned(), false)
+        let decoded = STANDARD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| invalid_client("malformed basic credentials", true))?;
+        let (id, secret) = decoded
+            .split_once(':')
+            .ok_or_else(|| invalid_client("malformed basic credentials", true))?;
+        // RFC 6749 2.3.1: both parts are form-urlencoded before base64.
+        let decode = |text: &str| -> String {
+            form_urlencoded::parse(format!("x={text}").as_bytes())
+                .next()
+                .map(|(_, value)| value.into_owned())
+                .unwrap_or_default()
+        };
+        let id = decode(id);
+        if params
+            .get("client_id")
+            .is_some_and(|body_id| *body_id != id)
+        {
+            return Err(invalid_client(
+                "client_id differs from the basic credentials",
+                true,
+            ));
         }
+        (id, Some(decode(secret)), true)
+    } else {
+        let id = params
+            .get("client_id")
+            .cloned()
+            .ok_or_else(|| invalid_client("client authentication is missing", false))?;
+        (id, params.get("client_secret").cloned(), false)
     };
     let client = state
         .client(&client_id)
@@ -119,7 +128,10 @@ fn authenticate(
             ));
         }
         (None, Some(_)) => {
-            return Err(invalid_client("this public client has no secret", used_basic));
+            return Err(invalid_client(
+                "this public client has no secret",
+                used_basic,
+            ));
         }
         (None, None) => {}
     }
@@ -131,9 +143,14 @@ fn authorization_code(
     client_id: &str,
     params: &BTreeMap<String, String>,
 ) -> Response {
-    let invalid_grant = |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
+    let invalid_grant =
+        |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
     let Some(code) = params.get("code") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "code is missing");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "code is missing",
+        );
     };
     // Single use: the code is gone whatever happens next.
     let Some(grant) = lock(&state.inner.codes).remove(code) else {
@@ -156,7 +173,9 @@ fn authorization_code(
                     .all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte));
             let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
             if !well_formed || !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
-                return invalid_grant("PKCE verification failed: code_verifier does not match code_challenge");
+                return invalid_grant(
+                    "PKCE verification failed: code_verifier does not match code_challenge",
+                );
             }
         }
         (Some(_), None) => return invalid_grant("code_verifier is missing"),
@@ -181,9 +200,14 @@ fn authorization_code(
 }
 
 fn refresh_token(state: &IdpState, client_id: &str, params: &BTreeMap<String, String>) -> Response {
-    let invalid_grant = |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
+    let invalid_grant =
+        |description: &str| oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description);
     let Some(token) = params.get("refresh_token") else {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "refresh_token is missing");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "refresh_token is missing",
+        );
     };
     // Rotation: the old refresh token is spent.
     let Some(grant) = lock(&state.inner.refresh_tokens).remove(token) else {
@@ -196,7 +220,13 @@ fn refresh_token(state: &IdpState, client_id: &str, params: &BTreeMap<String, St
         return invalid_grant("the refresh token was issued to another client");
     }
     let expires_at = state.now() + state.config().refresh_token_ttl;
-    issue(state, TokenGrant { expires_at, ..grant })
+    issue(
+        state,
+        TokenGrant {
+            expires_at,
+            ..grant
+        },
+    )
 }
 
 /// Issues an access token, a refresh token and an ID token for `grant`.
@@ -269,7 +299,12 @@ fn issue(state: &IdpState, grant: TokenGrant) -> Response {
 }
 
 /// The ID token, with the misbehaviour switches applied.
-fn id_token(state: &IdpState, grant: &TokenGrant, scopes: &[&str], iat: u64) -> Result<String, String> {
+fn id_token(
+    state: &IdpState,
+    grant: &TokenGrant,
+    scopes: &[&str],
+    iat: u64,
+) -> Result<String, String> {
     let misbehave = state.misbehave();
     let user = &grant.user;
     let ttl = state.config().id_token_ttl.as_secs();
@@ -303,7 +338,11 @@ fn id_token(state: &IdpState, grant: &TokenGrant, scopes: &[&str], iat: u64) -> 
         }
     }
     if let Some(nonce) = &grant.nonce {
-        claims["nonce"] = json!(if misbehave.wrong_nonce { "not-your-nonce" } else { nonce.as_str() });
+        claims["nonce"] = json!(if misbehave.wrong_nonce {
+            "not-your-nonce"
+        } else {
+            nonce.as_str()
+        });
     }
     if scopes.contains(&"profile") {
         claims["name"] = json!(user.name);
