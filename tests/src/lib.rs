@@ -26,7 +26,9 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use kukuruku_proto::{Amount, CALLBACK_ACK, Callback, OrderStatus, OrderType};
+use kukuruku_proto::{
+    Amount, CALLBACK_ACK, Callback, JSON_CONTENT_TYPE, OrderStatus, OrderType, error_body,
+};
 use kukuruku_sandbox::{CallbackPolicy, KukuPayUser, Merchant, Sandbox};
 use kukuruku_sign::{SecretKey, Signer, Verifier};
 use kukuruku_tower::extract::Verified;
@@ -158,18 +160,15 @@ async fn on_callback(
         fail_before || fail_after
     };
     state.changed.notify_waiters();
-    let (status, body): (StatusCode, &'static [u8]) = if fail {
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            br#"{"success":false,"err":"try again"}"#,
-        )
+    let (status, body) = if fail {
+        (StatusCode::INTERNAL_SERVER_ERROR, error_body("try again"))
     } else {
-        (StatusCode::OK, CALLBACK_ACK)
+        (StatusCode::OK, Bytes::from_static(CALLBACK_ACK))
     };
-    let mut response = (status, Bytes::from_static(body)).into_response();
+    let mut response = (status, body).into_response();
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     response
 }
 

@@ -2,7 +2,7 @@
 
 use http::{Method, StatusCode};
 use kukuruku_e2e::{Http, payin_body, payout_body, sign, start_sandbox};
-use kukuruku_sandbox::{BodylessInput, Merchant, Sandbox};
+use kukuruku_sandbox::{BodylessSigning, Merchant, Sandbox};
 use kukuruku_sign::{SecretKey, Signer};
 use serde_json::json;
 
@@ -452,7 +452,7 @@ async fn order_status_checks_the_d1_signature_and_merchant_id() {
 async fn bodyless_signing_is_configurable() {
     let sandbox = Sandbox::builder()
         .merchant(Merchant::new("1", kukuruku_e2e::key()))
-        .bodyless_signing(BodylessInput::MerchantIdObject)
+        .bodyless_signing(BodylessSigning::MerchantIdObject)
         .start()
         .await
         .unwrap();
@@ -478,6 +478,65 @@ async fn bodyless_signing_is_configurable() {
         .send(Method::GET, &url, &[("signature", &sign(b"{}"))], "")
         .await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn every_d1_choice_of_the_sdk_is_understood() {
+    for (signing, signed, other) in [
+        (BodylessSigning::EmptyObject, &b"{}"[..], &b""[..]),
+        (BodylessSigning::EmptyString, b"", b"{}"),
+        (
+            BodylessSigning::MerchantIdObject,
+            br#"{"merchant_id":"1"}"#,
+            b"{}",
+        ),
+    ] {
+        let sandbox = Sandbox::builder()
+            .merchant(Merchant::new("1", kukuruku_e2e::key()))
+            .bodyless_signing(signing)
+            .start()
+            .await
+            .unwrap();
+        let http = Http::default();
+        let created = http
+            .post_signed(
+                &payins(&sandbox),
+                &payin_body("d1-all", "http://127.0.0.1:9/cb", &[]),
+            )
+            .await;
+        let token = created.json()["token"].as_str().unwrap().to_owned();
+        let url = format!("{}/api/v1/orders/{token}?merchant_id=1", sandbox.api_url());
+        let answer = http
+            .send(Method::GET, &url, &[("signature", &sign(signed))], "")
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{signing:?}: {}",
+            answer.text()
+        );
+        // The input is the SDK's own (`BodylessSigning::input`), byte for byte.
+        let id = kukuruku_proto::MerchantId::new("1").unwrap();
+        let sdk = signing
+            .input(&id, kukuruku_proto::MerchantIdFormat::String)
+            .unwrap();
+        assert_eq!(sdk.as_ref(), signed, "{signing:?}");
+        let answer = http
+            .send(Method::GET, &url, &[("signature", &sign(other))], "")
+            .await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{signing:?}");
+        // Without merchant_id: 400 when the input does not depend on it, else unsigned (401).
+        let bare = format!("{}/api/v1/orders/{token}", sandbox.api_url());
+        let answer = http
+            .send(Method::GET, &bare, &[("signature", &sign(signed))], "")
+            .await;
+        let expected = if signing == BodylessSigning::MerchantIdObject {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        assert_eq!(answer.status, expected, "{signing:?}: {}", answer.text());
+    }
 }
 
 #[tokio::test]

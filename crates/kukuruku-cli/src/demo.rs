@@ -24,8 +24,8 @@ use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use kukuruku_proto::{
-    Amount, CALLBACK_ACK, Callback, Currency, Endpoint, OrderId, OrderStatus, PayinRequest,
-    PayoutRequest, StatusChange,
+    Amount, CALLBACK_ACK, Callback, Currency, Endpoint, JSON_CONTENT_TYPE, OrderId, OrderStatus,
+    PayinRequest, PayoutRequest, StatusChange,
 };
 use kukuruku_sandbox::{CallbackPolicy, DeliveryOutcome, KukuPayUser, Merchant, Sandbox};
 use kukuruku_sign::{SecretKey, Verifier};
@@ -124,7 +124,7 @@ async fn on_callback(
     let mut response = (StatusCode::OK, Bytes::from_static(CALLBACK_ACK)).into_response();
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     response
 }
 
@@ -376,8 +376,17 @@ async fn walk() -> Result<u32, ()> {
                     update.status,
                     update.id.as_str()
                 ),
-                format!("  signature verified over the raw bytes; recorded ({change:?}); answered 200 {{\"success\":true}}"),
-                format!("  merchant balance credited: {}.{:02} RUB", credited / 100, credited % 100),
+                format!(
+                    "  signature verified over the raw bytes; recorded ({change:?}); answered 200 {}",
+                    String::from_utf8_lossy(CALLBACK_ACK)
+                ),
+                format!(
+                    "  merchant balance credited: {} RUB",
+                    Amount::new(credited).map_or_else(
+                        |_| format!("{credited} minor units of"),
+                        |amount| amount.to_decimal_with_exponent(2)
+                    )
+                ),
             ],
         ))
     })

@@ -2,8 +2,9 @@
 //! and say which one matches.
 
 use kukuruku_sign::{Signature, Verifier};
+use serde_json::Value;
 
-use crate::json_style::{Json, Style};
+use crate::json_style::{self, Style};
 
 /// What a trailing newline looks like in a candidate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +66,10 @@ impl Diagnosis {
 pub(crate) fn diagnose(verifier: &Verifier, body: &[u8], signature: &Signature) -> Diagnosis {
     let ends_with_newline = body.ends_with(b"\n");
     let core = trim_newline(body);
-    let parsed = Json::parse(core);
+    let parsed = json_style::parse(core);
     let baseline = parsed
         .as_ref()
-        .and_then(|json| styles().find(|style| json.write(*style).as_bytes() == core));
+        .and_then(|json| styles().find(|style| json_style::write(json, *style) == core));
 
     let mut candidates = Vec::new();
     for newline in [Newline::Keep, Newline::Add, Newline::Strip] {
@@ -132,7 +133,7 @@ fn styles() -> impl Iterator<Item = Style> {
 
 fn render(
     candidate: Candidate,
-    parsed: Option<&Json>,
+    parsed: Option<&Value>,
     core: &[u8],
     ends_with_newline: bool,
 ) -> Option<Vec<u8>> {
@@ -140,12 +141,11 @@ fn render(
         None => core.to_vec(),
         Some(style) => {
             let json = parsed?;
-            let json = if candidate.swap_merchant_id {
-                json.with_merchant_id_swapped()?
+            if candidate.swap_merchant_id {
+                json_style::write(&json_style::with_merchant_id_swapped(json)?, style)
             } else {
-                json.clone()
-            };
-            json.write(style).into_bytes()
+                json_style::write(json, style)
+            }
         }
     };
     let newline = match candidate.newline {
@@ -189,7 +189,7 @@ fn changes(candidate: Candidate, baseline: Option<Style>) -> u32 {
 fn describe(
     candidate: Candidate,
     baseline: Option<Style>,
-    parsed: Option<&Json>,
+    parsed: Option<&Value>,
     ends_with_newline: bool,
 ) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -229,7 +229,10 @@ fn describe(
             });
         }
         if candidate.swap_merchant_id {
-            let was_string = matches!(parsed.and_then(Json::merchant_id), Some(Json::String(_)));
+            let was_string = matches!(
+                parsed.and_then(|json| json.get("merchant_id")),
+                Some(Value::String(_))
+            );
             parts.push(if was_string {
                 "with merchant_id as a number (e.g. 1) instead of a string (\"1\")".to_owned()
             } else {

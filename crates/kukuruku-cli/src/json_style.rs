@@ -1,19 +1,15 @@
-//! A small order-preserving JSON model, re-serialised in the styles real signers use, for the
-//! `verify` diagnosis: compact or Python's spaced separators, sorted keys, `\/` escaping (PHP),
-//! `\uXXXX` escaping (Python's `ensure_ascii`, PHP), `merchant_id` as string or number.
+//! JSON re-serialised in the styles real signers use, for the `verify` diagnosis: compact or
+//! Python's spaced separators, sorted keys, `\/` escaping (PHP), `\uXXXX` escaping (Python's
+//! `ensure_ascii`, PHP), `merchant_id` as string or number.
+//!
+//! Parsing and writing are `serde_json`'s: objects keep their key order (its `preserve_order`
+//! feature), and [`StyleFormatter`] writes the separators and escapes of each style.
 
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
-/// A JSON value whose objects keep their key order and whose numbers keep their text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Json {
-    Null,
-    Bool(bool),
-    Number(String),
-    String(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
-}
+use serde::Serialize as _;
+use serde_json::Value;
+use serde_json::ser::Formatter;
 
 /// How to write JSON: four independent switches, one per serialiser habit.
 #[allow(clippy::struct_excessive_bools)]
@@ -25,292 +21,128 @@ pub(crate) struct Style {
     pub(crate) sort_keys: bool,
     /// `/` written as `\/` (PHP's default `json_encode`).
     pub(crate) escape_slash: bool,
-    /// Non-ASCII written as `\uXXXX` (Python's `ensure_ascii`, PHP's default).
+    /// Non-ASCII written as `\uXXXX` (Python's `ensure_ascii`, PHP's default), astral
+    /// characters as a UTF-16 surrogate pair.
     pub(crate) ascii_only: bool,
 }
 
-impl Json {
-    /// Parses a whole JSON text (surrounding whitespace allowed).
-    pub(crate) fn parse(text: &[u8]) -> Option<Self> {
-        let text = std::str::from_utf8(text).ok()?;
-        let mut parser = Parser {
-            chars: text.char_indices().peekable(),
-            text,
-            depth: 0,
-        };
-        let value = parser.value()?;
-        parser.skip_ws();
-        parser.chars.peek().is_none().then_some(value)
-    }
+/// Parses a whole JSON text (surrounding whitespace allowed), objects in their key order.
+pub(crate) fn parse(text: &[u8]) -> Option<Value> {
+    serde_json::from_slice(text).ok()
+}
 
-    /// Writes the value in `style`.
-    pub(crate) fn write(&self, style: Style) -> String {
-        let mut out = String::new();
-        self.write_into(style, &mut out);
-        out
+/// Writes `value` in `style`.
+pub(crate) fn write(value: &Value, style: Style) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, StyleFormatter { style });
+    let written = if style.sort_keys {
+        let mut sorted = value.clone();
+        sorted.sort_all_objects();
+        sorted.serialize(&mut serializer)
+    } else {
+        value.serialize(&mut serializer)
+    };
+    // A `Value` written into a Vec: nothing can fail.
+    if written.is_err() {
+        out.clear();
     }
+    out
+}
 
-    fn write_into(&self, style: Style, out: &mut String) {
-        match self {
-            Self::Null => out.push_str("null"),
-            Self::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Self::Number(n) => out.push_str(n),
-            Self::String(s) => write_string(s, style, out),
-            Self::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(if style.spaced { ", " } else { "," });
-                    }
-                    item.write_into(style, out);
-                }
-                out.push(']');
-            }
-            Self::Object(fields) => {
-                let mut fields: Vec<&(String, Json)> = fields.iter().collect();
-                if style.sort_keys {
-                    fields.sort_by(|a, b| a.0.cmp(&b.0));
-                }
-                out.push('{');
-                for (i, (key, value)) in fields.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(if style.spaced { ", " } else { "," });
-                    }
-                    write_string(key, style, out);
-                    out.push_str(if style.spaced { ": " } else { ":" });
-                    value.write_into(style, out);
-                }
-                out.push('}');
-            }
+/// A copy with the top-level `merchant_id` switched between string and number; `None` when
+/// there is none, or it is a string that is not a plain integer (digits, no leading zero).
+pub(crate) fn with_merchant_id_swapped(value: &Value) -> Option<Value> {
+    let mut value = value.clone();
+    let id = value.as_object_mut()?.get_mut("merchant_id")?;
+    *id = match id {
+        Value::Number(number) => Value::String(number.to_string()),
+        Value::String(text)
+            if !text.is_empty()
+                && text.bytes().all(|b| b.is_ascii_digit())
+                && (text == "0" || !text.starts_with('0')) =>
+        {
+            Value::Number(text.parse::<u64>().ok()?.into())
         }
-    }
+        _ => return None,
+    };
+    Some(value)
+}
 
-    /// The top-level `merchant_id`, if any.
-    pub(crate) fn merchant_id(&self) -> Option<&Json> {
-        match self {
-            Self::Object(fields) => fields
-                .iter()
-                .find(|(key, _)| key == "merchant_id")
-                .map(|(_, value)| value),
-            _ => None,
+/// `serde_json`'s compact formatter, with the separators and string escapes of a [`Style`].
+/// (Sorting keys is done on the value, before writing.)
+struct StyleFormatter {
+    style: Style,
+}
+
+impl StyleFormatter {
+    fn separator<W: ?Sized + Write>(&self, writer: &mut W, mark: u8) -> io::Result<()> {
+        writer.write_all(&[mark])?;
+        if self.style.spaced {
+            writer.write_all(b" ")?;
         }
-    }
-
-    /// A copy with the top-level `merchant_id` switched between string and number; `None` when
-    /// there is none, or it is a string that is not an integer.
-    pub(crate) fn with_merchant_id_swapped(&self) -> Option<Self> {
-        let Self::Object(fields) = self else {
-            return None;
-        };
-        let mut fields = fields.clone();
-        let (_, value) = fields.iter_mut().find(|(key, _)| key == "merchant_id")?;
-        *value = match value {
-            Self::Number(n) => Self::String(n.clone()),
-            Self::String(s)
-                if !s.is_empty()
-                    && s.bytes().all(|b| b.is_ascii_digit())
-                    && (s == "0" || !s.starts_with('0')) =>
-            {
-                Self::Number(s.clone())
-            }
-            _ => return None,
-        };
-        Some(Self::Object(fields))
+        Ok(())
     }
 }
 
-fn write_string(text: &str, style: Style, out: &mut String) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '/' if style.escape_slash => out.push_str("\\/"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
+impl Formatter for StyleFormatter {
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            self.separator(writer, b',')
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            self.separator(writer, b',')
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.separator(writer, b':')
+    }
+
+    /// The parts of a string (keys included) that JSON itself does not escape: `/` and
+    /// non-ASCII characters are written escaped when the style says so.
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let Style {
+            escape_slash,
+            ascii_only,
+            ..
+        } = self.style;
+        let mut plain = 0;
+        for (at, c) in fragment.char_indices() {
+            let escape_this = (escape_slash && c == '/') || (ascii_only && !c.is_ascii());
+            if !escape_this {
+                continue;
             }
-            c if style.ascii_only && !c.is_ascii() => {
+            writer.write_all(&fragment.as_bytes()[plain..at])?;
+            plain = at + c.len_utf8();
+            if c == '/' {
+                writer.write_all(b"\\/")?;
+            } else {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    write!(writer, "\\u{unit:04x}")?;
                 }
             }
-            c => out.push(c),
         }
-    }
-    out.push('"');
-}
-
-struct Parser<'a> {
-    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
-    text: &'a str,
-    depth: usize,
-}
-
-impl Parser<'_> {
-    fn skip_ws(&mut self) {
-        while self
-            .chars
-            .peek()
-            .is_some_and(|&(_, c)| matches!(c, ' ' | '\t' | '\n' | '\r'))
-        {
-            self.chars.next();
-        }
-    }
-
-    fn eat(&mut self, expected: char) -> Option<()> {
-        self.skip_ws();
-        (self.chars.next()?.1 == expected).then_some(())
-    }
-
-    fn literal(&mut self, word: &str, value: Json) -> Option<Json> {
-        for expected in word.chars() {
-            if self.chars.next()?.1 != expected {
-                return None;
-            }
-        }
-        Some(value)
-    }
-
-    fn value(&mut self) -> Option<Json> {
-        self.skip_ws();
-        let &(start, c) = self.chars.peek()?;
-        match c {
-            'n' => self.literal("null", Json::Null),
-            't' => self.literal("true", Json::Bool(true)),
-            'f' => self.literal("false", Json::Bool(false)),
-            '"' => self.string().map(Json::String),
-            '[' | '{' => {
-                self.depth += 1;
-                if self.depth > 128 {
-                    return None;
-                }
-                let value = if c == '[' {
-                    self.array()
-                } else {
-                    self.object()
-                };
-                self.depth -= 1;
-                value
-            }
-            '-' | '0'..='9' => {
-                let mut end = start;
-                while let Some(&(i, c)) = self.chars.peek() {
-                    if c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E') {
-                        end = i + c.len_utf8();
-                        self.chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                let number = &self.text[start..end];
-                number
-                    .parse::<f64>()
-                    .ok()
-                    .map(|_| Json::Number(number.to_owned()))
-            }
-            _ => None,
-        }
-    }
-
-    fn array(&mut self) -> Option<Json> {
-        self.eat('[')?;
-        let mut items = Vec::new();
-        self.skip_ws();
-        if self.chars.peek().is_some_and(|&(_, c)| c == ']') {
-            self.chars.next();
-            return Some(Json::Array(items));
-        }
-        loop {
-            items.push(self.value()?);
-            self.skip_ws();
-            match self.chars.next()?.1 {
-                ',' => {}
-                ']' => return Some(Json::Array(items)),
-                _ => return None,
-            }
-        }
-    }
-
-    fn object(&mut self) -> Option<Json> {
-        self.eat('{')?;
-        let mut fields = Vec::new();
-        self.skip_ws();
-        if self.chars.peek().is_some_and(|&(_, c)| c == '}') {
-            self.chars.next();
-            return Some(Json::Object(fields));
-        }
-        loop {
-            self.skip_ws();
-            let key = self.string()?;
-            self.eat(':')?;
-            let value = self.value()?;
-            fields.push((key, value));
-            self.skip_ws();
-            match self.chars.next()?.1 {
-                ',' => {}
-                '}' => return Some(Json::Object(fields)),
-                _ => return None,
-            }
-        }
-    }
-
-    fn string(&mut self) -> Option<String> {
-        if self.chars.next()?.1 != '"' {
-            return None;
-        }
-        let mut out = String::new();
-        loop {
-            let (_, c) = self.chars.next()?;
-            match c {
-                '"' => return Some(out),
-                '\\' => {
-                    let (_, escaped) = self.chars.next()?;
-                    match escaped {
-                        '"' => out.push('"'),
-                        '\\' => out.push('\\'),
-                        '/' => out.push('/'),
-                        'b' => out.push('\u{8}'),
-                        'f' => out.push('\u{c}'),
-                        'n' => out.push('\n'),
-                        'r' => out.push('\r'),
-                        't' => out.push('\t'),
-                        'u' => {
-                            let first = self.hex4()?;
-                            let code = if (0xd800..0xdc00).contains(&first) {
-                                if self.chars.next()?.1 != '\\' || self.chars.next()?.1 != 'u' {
-                                    return None;
-                                }
-                                let second = self.hex4()?;
-                                if !(0xdc00..0xe000).contains(&second) {
-                                    return None;
-                                }
-                                0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00)
-                            } else {
-                                first
-                            };
-                            out.push(char::from_u32(code)?);
-                        }
-                        _ => return None,
-                    }
-                }
-                c if u32::from(c) < 0x20 => return None,
-                c => out.push(c),
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let mut code = 0;
-        for _ in 0..4 {
-            code = code * 16 + self.chars.next()?.1.to_digit(16)?;
-        }
-        Some(code)
+        writer.write_all(&fragment.as_bytes()[plain..])
     }
 }
 
@@ -320,22 +152,26 @@ mod tests {
 
     const BODY: &str = r#"{"merchant_id":"1","amount":500,"callback_url":"https://x.example/cb","customer":{"client_id":"é@x.com"},"list":[1,2.5,true,null]}"#;
 
+    fn styled(value: &Value, style: Style) -> String {
+        String::from_utf8(write(value, style)).unwrap()
+    }
+
     #[test]
     fn compact_round_trips_byte_for_byte() {
-        let json = Json::parse(BODY.as_bytes()).unwrap();
-        assert_eq!(json.write(Style::default()), BODY);
+        let json = parse(BODY.as_bytes()).unwrap();
+        assert_eq!(styled(&json, Style::default()), BODY);
     }
 
     #[test]
     fn styles_match_python_and_php() {
-        let json = Json::parse(BODY.as_bytes()).unwrap();
+        let json = parse(BODY.as_bytes()).unwrap();
         let python = Style {
             spaced: true,
             ascii_only: true,
             ..Style::default()
         };
         assert_eq!(
-            json.write(python),
+            styled(&json, python),
             r#"{"merchant_id": "1", "amount": 500, "callback_url": "https://x.example/cb", "customer": {"client_id": "\u00e9@x.com"}, "list": [1, 2.5, true, null]}"#
         );
         let php = Style {
@@ -344,49 +180,101 @@ mod tests {
             ..Style::default()
         };
         assert_eq!(
-            json.write(php),
+            styled(&json, php),
             r#"{"merchant_id":"1","amount":500,"callback_url":"https:\/\/x.example\/cb","customer":{"client_id":"\u00e9@x.com"},"list":[1,2.5,true,null]}"#
         );
         let sorted = Style {
             sort_keys: true,
             ..Style::default()
         };
-        assert!(
-            json.write(sorted)
-                .starts_with(r#"{"amount":500,"callback_url""#)
+        assert!(styled(&json, sorted).starts_with(r#"{"amount":500,"callback_url""#));
+    }
+
+    #[test]
+    fn sorting_reaches_nested_objects_and_keeps_the_original() {
+        let json = parse(br#"{"b":{"y":1,"x":[{"d":1,"c":2}]},"a":0}"#).unwrap();
+        let sorted = Style {
+            sort_keys: true,
+            spaced: true,
+            ..Style::default()
+        };
+        assert_eq!(
+            styled(&json, sorted),
+            r#"{"a": 0, "b": {"x": [{"c": 2, "d": 1}], "y": 1}}"#
+        );
+        assert_eq!(
+            styled(&json, Style::default()),
+            r#"{"b":{"y":1,"x":[{"d":1,"c":2}]},"a":0}"#
+        );
+    }
+
+    #[test]
+    fn escapes_like_python_and_php() {
+        // The outputs of Python 3's json.dumps({"k/é": "a/b 😀 \u0001\n\"\\"}) and PHP 8's
+        // json_encode(["k/é" => "a/b 😀 \u{1}\n\"\\"]), run on this machine.
+        let json = parse("{\"k/é\":\"a/b 😀 \\u0001\\n\\\"\\\\\"}".as_bytes()).unwrap();
+        let python = Style {
+            spaced: true,
+            ascii_only: true,
+            ..Style::default()
+        };
+        assert_eq!(
+            styled(&json, python),
+            r#"{"k/\u00e9": "a/b \ud83d\ude00 \u0001\n\"\\"}"#
+        );
+        let php = Style {
+            escape_slash: true,
+            ascii_only: true,
+            ..Style::default()
+        };
+        assert_eq!(
+            styled(&json, php),
+            r#"{"k\/\u00e9":"a\/b \ud83d\ude00 \u0001\n\"\\"}"#
+        );
+        assert_eq!(
+            styled(&json, Style::default()),
+            "{\"k/é\":\"a/b 😀 \\u0001\\n\\\"\\\\\"}"
         );
     }
 
     #[test]
     fn escapes_are_decoded() {
-        let json = Json::parse(br#"{"a":"https:\/\/x","b":"\u00e9\ud83d\ude00\n"}"#).unwrap();
+        let json = parse(br#"{"a":"https:\/\/x","b":"\u00e9\ud83d\ude00\n"}"#).unwrap();
         assert_eq!(
-            json.write(Style::default()),
+            styled(&json, Style::default()),
             "{\"a\":\"https://x\",\"b\":\"é😀\\n\"}"
         );
     }
 
     #[test]
     fn merchant_id_swaps() {
-        let json = Json::parse(br#"{"merchant_id":"12","x":1}"#).unwrap();
-        let swapped = json.with_merchant_id_swapped().unwrap();
+        let json = parse(br#"{"merchant_id":"12","x":1}"#).unwrap();
+        let swapped = with_merchant_id_swapped(&json).unwrap();
         assert_eq!(
-            swapped.write(Style::default()),
+            styled(&swapped, Style::default()),
             r#"{"merchant_id":12,"x":1}"#
         );
         assert_eq!(
-            swapped
-                .with_merchant_id_swapped()
-                .unwrap()
-                .write(Style::default()),
+            styled(
+                &with_merchant_id_swapped(&swapped).unwrap(),
+                Style::default()
+            ),
             r#"{"merchant_id":"12","x":1}"#
         );
-        assert!(
-            Json::parse(br#"{"merchant_id":"m-1"}"#)
-                .unwrap()
-                .with_merchant_id_swapped()
-                .is_none()
-        );
+        for no_swap in [
+            &br#"{"merchant_id":"m-1"}"#[..],
+            br#"{"merchant_id":"01"}"#,
+            br#"{"merchant_id":""}"#,
+            br#"{"merchant_id":null}"#,
+            br#"{"x":1}"#,
+            b"[1]",
+        ] {
+            assert!(
+                with_merchant_id_swapped(&parse(no_swap).unwrap()).is_none(),
+                "{}",
+                String::from_utf8_lossy(no_swap)
+            );
+        }
     }
 
     #[test]
@@ -399,8 +287,10 @@ mod tests {
             "nul",
             "{\"a\":1} x",
             "\"\u{1}\"",
+            "\"\\ud800\"",
         ] {
-            assert!(Json::parse(bad.as_bytes()).is_none(), "{bad:?}");
+            assert!(parse(bad.as_bytes()).is_none(), "{bad:?}");
         }
+        assert!(parse(b"\xff").is_none());
     }
 }

@@ -109,6 +109,32 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+/// The body of an error answer in Kukuruku's shape (**D6**): `{"success":false,"err":"…"}`, the
+/// message written as a JSON string. [`ApiError::new`] reads it back; for a bad signature the
+/// body is [`INVALID_SIGNATURE_BODY`](crate::INVALID_SIGNATURE_BODY) (D2).
+///
+/// ```
+/// use kukuruku_proto::{error_body, ApiError, INVALID_SIGNATURE_BODY};
+/// assert_eq!(error_body("amount is missing").as_ref(), br#"{"success":false,"err":"amount is missing"}"#);
+/// assert_eq!(error_body("Invalid signature").as_ref(), INVALID_SIGNATURE_BODY);
+/// let read = ApiError::new(http::StatusCode::BAD_REQUEST, error_body("a \"quoted\" word"));
+/// assert_eq!(read.message(), Some("a \"quoted\" word"));
+/// ```
+pub fn error_body(message: &str) -> Bytes {
+    #[derive(serde::Serialize)]
+    struct ErrorBody<'a> {
+        success: bool,
+        err: &'a str,
+    }
+    let body = ErrorBody {
+        success: false,
+        err: message,
+    };
+    // A bool and a string: writing them into a Vec cannot fail.
+    serde_json::to_vec(&body)
+        .map_or_else(|_| Bytes::from_static(br#"{"success":false}"#), Bytes::from)
+}
+
 /// A request that cannot be built: checked before anything is sent.
 ///
 /// Each variant names the field and says what is wrong with it.
@@ -317,6 +343,30 @@ mod tests {
             );
             assert_eq!(error.body().as_ref(), *body);
             assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+        }
+    }
+
+    #[test]
+    fn error_bodies_read_back() {
+        assert_eq!(
+            error_body("Invalid signature").as_ref(),
+            crate::INVALID_SIGNATURE_BODY
+        );
+        for message in [
+            "plain",
+            "with \"quotes\" and \\ backslash",
+            "https://x/y",
+            "юникод 😀",
+            "line\nbreak",
+            "",
+        ] {
+            let body = error_body(message);
+            let error = ApiError::new(StatusCode::BAD_REQUEST, body.clone());
+            assert_eq!(error.success(), Some(false), "{message:?}");
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(value["err"], message);
+            let keys: Vec<&String> = value.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["success", "err"], "D6 field order");
         }
     }
 

@@ -97,7 +97,7 @@ pub use endpoint::{
     ApiConfig, BASE_URL_ENV, BodylessSigning, DEFAULT_BASE_URL, Endpoint, JSON_CONTENT_TYPE,
     LOCAL_BASE_URL, OrderStatusRequest, ProfileRequest, parse_json_response,
 };
-pub use error::{ApiError, RequestError, ResponseError};
+pub use error::{ApiError, RequestError, ResponseError, error_body};
 pub use ids::{IdError, MAX_ID_LEN, MerchantId, MerchantIdFormat, OrderId, OrderNumber};
 pub use order::{ORDER_ID_FIELDS, Order};
 pub use payin::{PayinCreated, PayinRequest, PayinRequestBuilder};
@@ -108,6 +108,7 @@ pub use signing::{
     parse_verified_response, sign_request, signature_header, signed_request, verify_response,
 };
 pub use status::{OrderStatus, OrderType, StatusChange};
+pub use validate::check_email;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(all(doctest, feature = "sign"))]

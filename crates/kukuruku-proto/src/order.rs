@@ -99,7 +99,10 @@ impl Order {
 
     /// Reads an order from a JSON object's fields (the rules of the type's documentation).
     /// The error names the field that is missing or wrong.
-    pub fn from_map(mut map: Map<String, Value>) -> Result<Self, String> {
+    ///
+    /// The fields kept in [`Order::extra`] stay in the order of `map` (removing a key from a
+    /// `serde_json::Map` with its `preserve_order` feature would move the last one).
+    pub fn from_map(map: Map<String, Value>) -> Result<Self, String> {
         let id_field = ORDER_ID_FIELDS
             .into_iter()
             .find(|name| map.get(*name).is_some_and(|value| !value.is_null()))
@@ -107,21 +110,24 @@ impl Order {
                 "the order has no id: expected one of the fields uuid, token, order_id or id"
                     .to_owned()
             })?;
-        let id: OrderId = take(&mut map, id_field)?.ok_or("the order has no id")?;
-        map.remove("uuid");
+        // The documented fields (and the id's field) are read; every other one is kept as is.
+        let (mut known, extra): (Map<String, Value>, Map<String, Value>) = map
+            .into_iter()
+            .partition(|(name, _)| name == id_field || DOCUMENTED.contains(&name.as_str()));
+        let id: OrderId = take(&mut known, id_field)?.ok_or("the order has no id")?;
         let status: OrderStatus =
-            take(&mut map, "status")?.ok_or("the order has no status (field `status`)")?;
+            take(&mut known, "status")?.ok_or("the order has no status (field `status`)")?;
         Ok(Self {
             id,
-            order_number: take(&mut map, "order_number")?,
+            order_number: take(&mut known, "order_number")?,
             status,
-            amount: take(&mut map, "amount")?,
-            currency: take(&mut map, "currency")?,
-            order_type: take(&mut map, "type")?,
-            merchant_id: take(&mut map, "merchant_id")?,
-            created_at: take(&mut map, "created_at")?,
-            updated_at: take(&mut map, "updated_at")?,
-            extra: map,
+            amount: take(&mut known, "amount")?,
+            currency: take(&mut known, "currency")?,
+            order_type: take(&mut known, "type")?,
+            merchant_id: take(&mut known, "merchant_id")?,
+            created_at: take(&mut known, "created_at")?,
+            updated_at: take(&mut known, "updated_at")?,
+            extra,
         })
     }
 }
@@ -276,6 +282,19 @@ mod tests {
         assert!(error.contains("field `uuid`"), "{error}");
         assert!(parse("[]").is_err());
         assert!(parse("null").is_err());
+    }
+
+    #[test]
+    fn extra_fields_keep_the_order_received() {
+        let body =
+            r#"{"zeta":1,"uuid":"u","alpha":2,"status":"paid","token":"t","mid":3,"amount":5}"#;
+        let order = parse(body).unwrap();
+        let names: Vec<&str> = order.extra.keys().map(String::as_str).collect();
+        assert_eq!(names, ["zeta", "alpha", "token", "mid"]);
+        assert_eq!(
+            serde_json::to_string(&order).unwrap(),
+            r#"{"uuid":"u","status":"paid","amount":5,"zeta":1,"alpha":2,"token":"t","mid":3}"#
+        );
     }
 
     #[test]

@@ -36,11 +36,28 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A deliberately simple e-mail check (the server does the real one): after trimming, at most
-/// 254 bytes, no whitespace or control characters, exactly one `@` with 1 to 64 bytes before
-/// it, and after it a domain of at least two dot-separated labels made of letters, digits and
-/// `-` (non-ASCII letters allowed), no label empty or starting or ending with `-`.
-pub(crate) fn check_email(field: &'static str, text: &str) -> Result<String, RequestError> {
+/// A deliberately simple e-mail check (the server does the real one), the one the request
+/// builders apply to `customer.client_id` and `user_email`: after trimming, at most 254 bytes,
+/// no whitespace or control characters, exactly one `@` with 1 to 64 bytes before it, and
+/// after it a domain of at least two dot-separated labels made of letters, digits and `-`
+/// (non-ASCII letters allowed), no label empty or starting or ending with `-`.
+///
+/// Returns the trimmed address, or [`RequestError::InvalidEmail`] naming `field` and saying
+/// what is wrong.
+///
+/// ```
+/// use kukuruku_proto::{check_email, RequestError};
+/// assert_eq!(check_email("user_email", " user@example.com ")?, "user@example.com");
+/// assert_eq!(
+///     check_email("user_email", "user@localhost"),
+///     Err(RequestError::InvalidEmail {
+///         field: "user_email",
+///         reason: "the domain after the @ has no dot, such as example.com",
+///     })
+/// );
+/// # Ok::<(), RequestError>(())
+/// ```
+pub fn check_email(field: &'static str, text: &str) -> Result<String, RequestError> {
     let invalid = |reason| RequestError::InvalidEmail { field, reason };
     let text = text.trim();
     if text.is_empty() {

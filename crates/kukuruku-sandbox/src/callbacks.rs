@@ -12,12 +12,13 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use kukuruku_proto::{JSON_CONTENT_TYPE, OrderStatus};
 use kukuruku_sign::Signer;
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
 
 use crate::CallbackPolicy;
-use crate::model::{Order, OrderStatus};
+use crate::model::Order;
 use crate::util::now_rfc3339;
 
 /// How much of a merchant's answer the log keeps.
@@ -155,10 +156,10 @@ impl Dispatcher {
                 .saturating_add(1);
             log.push(CallbackDelivery {
                 id,
-                order_uuid: order.uuid.clone(),
-                order_number: order.order_number.clone(),
-                merchant_id: order.merchant_id.clone(),
-                status: order.status,
+                order_uuid: order.uuid.to_string(),
+                order_number: order.order_number.to_string(),
+                merchant_id: order.merchant_id.to_string(),
+                status: order.status.clone(),
                 url: url.clone(),
                 body: String::from_utf8_lossy(&body).into_owned(),
                 signature: signature.clone(),
@@ -241,7 +242,7 @@ impl Dispatcher {
 
     async fn post(&self, target: &Target, body: Bytes) -> Result<(u16, String), String> {
         let mut request = Request::post(target.uri.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
             .body(Full::new(body))
             .map_err(|err| err.to_string())?;
         request

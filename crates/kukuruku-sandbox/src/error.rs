@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use crate::OrderStatus;
+use kukuruku_proto::{IdError, OrderStatus};
 
 /// Why the sandbox did not start.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +22,14 @@ pub enum SandboxError {
     /// Two merchants share an id.
     #[error("merchant id {0:?} is configured twice")]
     DuplicateMerchant(String),
+    /// A merchant's id is not one (empty, too long, or with control characters).
+    #[error("merchant id {id:?} is not valid: {source}")]
+    InvalidMerchantId {
+        /// The id given.
+        id: String,
+        /// What is wrong with it.
+        source: IdError,
+    },
     /// A configured KukuPay user is not valid.
     #[error(transparent)]
     User(#[from] UserError),
@@ -61,7 +69,7 @@ pub enum StatusChangeError {
     #[error("no order with uuid {0:?}")]
     NotFound(String),
     /// PROTOCOL 1.4 does not allow the move.
-    #[error("cannot move order {uuid} from {from} to {to}: {}", why(*.from))]
+    #[error("cannot move order {uuid} from {from} to {to}: {}", why(.from, .to))]
     NotAllowed {
         /// The order.
         uuid: String,
@@ -72,12 +80,51 @@ pub enum StatusChangeError {
     },
 }
 
-fn why(from: OrderStatus) -> &'static str {
-    if from.is_terminal() {
+fn why(from: &OrderStatus, to: &OrderStatus) -> &'static str {
+    if !to.is_known() {
+        "it is not a PROTOCOL 1.4 status"
+    } else if from.is_terminal() {
         "that status is final (PROTOCOL 1.4)"
     } else if matches!(from, OrderStatus::Processing) {
         "a processing order can only become paid, failed or cancelled (PROTOCOL 1.4)"
     } else {
         "PROTOCOL 1.4 does not allow it"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refused_moves_say_why() {
+        let refused = |from: OrderStatus, to: OrderStatus| {
+            StatusChangeError::NotAllowed {
+                uuid: "u".into(),
+                from,
+                to,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            refused(OrderStatus::Paid, OrderStatus::Failed),
+            "cannot move order u from paid to failed: that status is final (PROTOCOL 1.4)"
+        );
+        assert!(
+            refused(OrderStatus::Processing, OrderStatus::Expired).ends_with(
+                "a processing order can only become paid, failed or cancelled (PROTOCOL 1.4)"
+            )
+        );
+        assert!(
+            refused(OrderStatus::Created, OrderStatus::Created)
+                .ends_with("PROTOCOL 1.4 does not allow it")
+        );
+        assert!(
+            refused(
+                OrderStatus::Created,
+                OrderStatus::Unknown("refunded".into())
+            )
+            .ends_with("to refunded: it is not a PROTOCOL 1.4 status")
+        );
     }
 }

@@ -25,15 +25,19 @@
 //! What it implements (PROTOCOL 1 and its decisions):
 //!
 //! - the payments API, requests verified over the raw bytes with the SDK's own code
-//!   (`kukuruku_sign::Verifier`, before anything parses them; the GET over its D1 input);
-//!   401 `{"success":false,"err":"Invalid signature"}` (D2) for a missing or wrong signature;
-//!   400 with a D6 body naming the field for invalid input; 409 for a reused `order_number`
-//!   with different content (the same content returns the same order); order-status answers
-//!   signed with the merchant's secret;
+//!   (`kukuruku_sign::Verifier`, before anything parses them; the GET over its D1 input,
+//!   [`BodylessSigning`]); 401 `{"success":false,"err":"Invalid signature"}` (D2) for a missing
+//!   or wrong signature; 400 with a D6 body naming the field for invalid input (checked with
+//!   `kukuruku-proto`'s types: [`kukuruku_proto::Amount`], `MerchantId`, `OrderNumber`, …);
+//!   409 for a reused `order_number` with different content (the same content returns the
+//!   same order); order-status answers signed with the merchant's secret;
+//! - order statuses and their moves are `kukuruku-proto`'s ([`OrderStatus::can_move_to`]);
 //! - the pay page (`routes::pay_page`), with Pay / Decline forms and a 303 to the merchant;
 //! - callbacks (PROTOCOL 1.5): the D4 order object, signed, delivered at least once with the
 //!   D8 retry policy ([`CallbackPolicy`]), every try in a log ([`CallbackDelivery`]);
-//! - the test-control API under `/sandbox` (unsigned).
+//! - the test-control API under `/sandbox` (unsigned);
+//! - bounded reads: a client has [`SandboxBuilder::read_timeout`] (10 s by default) to send a
+//!   request's headers, and as long again to send its body; bodies are limited to 64 KiB.
 //!
 //! Its routes live in one module per area (`routes/payments.rs`, `pay_page.rs`, `control.rs`);
 //! a KukurukuID identity provider and a Kuna institution API will be more modules there.
@@ -53,9 +57,13 @@ mod state;
 mod util;
 
 pub use callbacks::{CallbackDelivery, DeliveryAttempt, DeliveryOutcome};
-pub use config::{BodylessInput, CallbackPolicy, KukuPayUser, Merchant};
+pub use config::{CallbackPolicy, KukuPayUser, Merchant};
 pub use error::{SandboxError, StatusChangeError, UserError};
-pub use model::{CURRENCIES, MAX_AMOUNT, Order, OrderKind, OrderStatus, UnknownStatus};
+pub use model::{Order, UnknownStatus};
 pub use sandbox::{Sandbox, SandboxBuilder};
 
+/// The protocol's types, which the sandbox uses as they are: statuses and the moves between
+/// them, order types, the D1 signing choices, and (in the crate) amounts, currencies, ids and
+/// the D4 order object.
+pub use kukuruku_proto::{self, BodylessSigning, OrderStatus, OrderType};
 pub use kukuruku_sign::SecretKey;

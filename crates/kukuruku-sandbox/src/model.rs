@@ -1,145 +1,66 @@
-//! What the sandbox keeps: orders, their statuses, currencies, KukuPay users.
+//! What the sandbox keeps about an order. The protocol's own types (statuses and their moves,
+//! amounts, currencies, identifiers, the D4 order object) are `kukuruku-proto`'s.
 
-use std::fmt;
-use std::str::FromStr;
+use kukuruku_proto::{
+    Amount, Currency, MerchantId, OrderId, OrderNumber, OrderStatus, OrderType, RequestError,
+};
 
-use serde::Serialize;
-
-/// The currencies the sandbox accepts (PROTOCOL 1.2), all with two decimals.
-pub const CURRENCIES: [&str; 3] = ["RUB", "USD", "USDT"];
-
-/// The largest amount accepted: JavaScript's largest safe integer, 2^53 − 1 (the server is Node).
-pub const MAX_AMOUNT: u64 = (1 << 53) - 1;
-
-/// The status of an order (PROTOCOL 1.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum OrderStatus {
-    /// Awaiting payment.
-    Created,
-    /// Being processed.
-    Processing,
-    /// Paid (terminal).
-    Paid,
-    /// Cancelled (terminal).
-    Cancelled,
-    /// Expired (terminal).
-    Expired,
-    /// Failed (terminal).
-    Failed,
-}
-
-impl OrderStatus {
-    /// Every status, in the order of PROTOCOL 1.4.
-    pub const ALL: [Self; 6] = [
-        Self::Created,
-        Self::Processing,
-        Self::Paid,
-        Self::Cancelled,
-        Self::Expired,
-        Self::Failed,
-    ];
-
-    /// The wire name, e.g. `"paid"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Processing => "processing",
-            Self::Paid => "paid",
-            Self::Cancelled => "cancelled",
-            Self::Expired => "expired",
-            Self::Failed => "failed",
-        }
-    }
-
-    /// `true` for `paid`, `cancelled`, `expired` and `failed`: nothing moves an order on from there.
-    pub const fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            Self::Paid | Self::Cancelled | Self::Expired | Self::Failed
-        )
-    }
-
-    /// Whether PROTOCOL 1.4 allows the move `self → next`: created → processing | paid |
-    /// cancelled | expired | failed; processing → paid | failed | cancelled.
-    pub const fn can_move_to(self, next: Self) -> bool {
-        match self {
-            Self::Created => !matches!(next, Self::Created),
-            Self::Processing => matches!(next, Self::Paid | Self::Failed | Self::Cancelled),
-            _ => false,
-        }
-    }
-}
-
-impl fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A status name that is not one of PROTOCOL 1.4's.
+/// A status name that is not one of PROTOCOL 1.4's, as the test-control API refuses it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "unknown order status {0:?}: use one of created, processing, paid, cancelled, expired, failed"
 )]
 pub struct UnknownStatus(pub String);
 
-impl FromStr for OrderStatus {
-    type Err = UnknownStatus;
-    fn from_str(text: &str) -> Result<Self, UnknownStatus> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
-            .ok_or_else(|| UnknownStatus(text.to_owned()))
-    }
+/// A status the control API may set: one of PROTOCOL 1.4's names, exactly (lower case).
+pub(crate) fn known_status(text: &str) -> Result<OrderStatus, UnknownStatus> {
+    OrderStatus::KNOWN
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or_else(|| UnknownStatus(text.to_owned()))
 }
 
-/// Whether an order pays the merchant (payin) or the merchant pays a KukuPay user (payout).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum OrderKind {
-    /// A user pays the merchant.
-    Payin,
-    /// The merchant pays a user.
-    Payout,
+/// One of the currencies Kukuruku documents (RUB, USD, USDT), by its exact upper-case code.
+pub(crate) fn documented_currency(code: &str) -> Option<Currency> {
+    Currency::DOCUMENTED
+        .into_iter()
+        .find(|currency| currency.code() == code)
 }
 
-impl OrderKind {
-    /// The wire name: `"payin"` or `"payout"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Payin => "payin",
-            Self::Payout => "payout",
+/// Why `text` is not an e-mail address the sandbox accepts: the SDK's own check
+/// (`kukuruku_proto::check_email`), on text given without surrounding whitespace and without
+/// `<`, `>`, `"` or `,` (a display name or a list, not one address).
+pub(crate) fn email_problem(text: &str) -> Option<&'static str> {
+    match kukuruku_proto::check_email("email", text) {
+        Err(RequestError::InvalidEmail { reason, .. }) => Some(reason),
+        Err(_) => Some("it is not an e-mail address"),
+        Ok(trimmed) if trimmed != text => Some("it has spaces around it"),
+        Ok(_) if text.contains(['<', '>', '"', ',']) => {
+            Some("it contains <, >, \" or , (give the address alone)")
         }
+        Ok(_) => None,
     }
 }
 
-impl fmt::Display for OrderKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An order as the sandbox holds it.
+/// An order as the sandbox holds it: the D4 fields, and what the sandbox needs besides
+/// (where callbacks and the pay page send things, who pays or is paid).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Order {
     /// The order's UUID (the payin `token`, the payout `uuid`).
-    pub uuid: String,
+    pub uuid: OrderId,
     /// The merchant's own number for it.
-    pub order_number: String,
-    /// Its status now.
+    pub order_number: OrderNumber,
+    /// Its status now (always one of PROTOCOL 1.4's).
     pub status: OrderStatus,
-    /// The amount in the smallest unit.
-    pub amount: u64,
-    /// The currency code.
-    pub currency: String,
+    /// The amount in the smallest unit (above zero).
+    pub amount: Amount,
+    /// The currency (RUB, USD or USDT).
+    pub currency: Currency,
     /// Payin or payout.
-    pub kind: OrderKind,
+    pub order_type: OrderType,
     /// The merchant it belongs to.
-    pub merchant_id: String,
+    pub merchant_id: MerchantId,
     /// When it was created (RFC 3339, UTC).
     pub created_at: String,
     /// When its status last changed (RFC 3339, UTC).
@@ -154,48 +75,35 @@ pub struct Order {
     pub email: String,
 }
 
-/// The order object on the wire (PROTOCOL D4), fields in this order.
-#[derive(Serialize)]
-struct WireOrder<'a> {
-    uuid: &'a str,
-    order_number: &'a str,
-    status: OrderStatus,
-    amount: u64,
-    currency: &'a str,
-    #[serde(rename = "type")]
-    kind: OrderKind,
-    merchant_id: &'a str,
-    created_at: &'a str,
-    updated_at: &'a str,
-}
-
 impl Order {
     /// The order object as Kukuruku sends it (status answers and callbacks, PROTOCOL D4):
+    /// `kukuruku_proto::Order`, with every documented field set.
+    pub fn to_proto(&self) -> kukuruku_proto::Order {
+        let mut order = kukuruku_proto::Order::new(self.uuid.clone(), self.status.clone());
+        order.order_number = Some(self.order_number.clone());
+        order.amount = Some(self.amount);
+        order.currency = Some(self.currency.clone());
+        order.order_type = Some(self.order_type.clone());
+        order.merchant_id = Some(self.merchant_id.clone());
+        order.created_at = Some(self.created_at.clone());
+        order.updated_at = Some(self.updated_at.clone());
+        order
+    }
+
+    /// The bytes of the order object (PROTOCOL D4), fields in the documented order:
     /// `uuid, order_number, status, amount, currency, type, merchant_id, created_at, updated_at`.
     pub fn to_json(&self) -> Vec<u8> {
-        let wire = WireOrder {
-            uuid: &self.uuid,
-            order_number: &self.order_number,
-            status: self.status,
-            amount: self.amount,
-            currency: &self.currency,
-            kind: self.kind,
-            merchant_id: &self.merchant_id,
-            created_at: &self.created_at,
-            updated_at: &self.updated_at,
-        };
-        // Plain strings and integers: serialising cannot fail.
-        serde_json::to_vec(&wire).unwrap_or_default()
+        // Strings and integers only: serialising into a Vec cannot fail.
+        serde_json::to_vec(&self.to_proto()).unwrap_or_default()
     }
 
     /// The amount for people: `50000` RUB is `500.00 RUB`.
     pub fn display_amount(&self) -> String {
-        format!(
-            "{}.{:02} {}",
-            self.amount / 100,
-            self.amount % 100,
-            self.currency
-        )
+        let decimal = self
+            .amount
+            .to_decimal(&self.currency)
+            .unwrap_or_else(|_| self.amount.minor_units().to_string());
+        format!("{decimal} {}", self.currency)
     }
 }
 
@@ -203,55 +111,88 @@ impl Order {
 mod tests {
     use super::*;
 
-    #[test]
-    fn transitions_follow_protocol_1_4() {
-        use OrderStatus::{Cancelled, Created, Expired, Failed, Paid, Processing};
-        for next in [Processing, Paid, Cancelled, Expired, Failed] {
-            assert!(Created.can_move_to(next));
-        }
-        assert!(!Created.can_move_to(Created));
-        assert!(Processing.can_move_to(Paid));
-        assert!(Processing.can_move_to(Failed));
-        assert!(Processing.can_move_to(Cancelled));
-        assert!(!Processing.can_move_to(Expired));
-        assert!(!Processing.can_move_to(Created));
-        for terminal in [Paid, Cancelled, Expired, Failed] {
-            assert!(terminal.is_terminal());
-            for next in OrderStatus::ALL {
-                assert!(!terminal.can_move_to(next), "{terminal} -> {next}");
-            }
-        }
-    }
-
-    #[test]
-    fn statuses_round_trip_their_names() {
-        for status in OrderStatus::ALL {
-            assert_eq!(status.as_str().parse::<OrderStatus>(), Ok(status));
-        }
-        assert!("PAID".parse::<OrderStatus>().is_err());
-    }
-
-    #[test]
-    fn wire_order_has_d4_fields_in_order() {
-        let order = Order {
-            uuid: "u".into(),
-            order_number: "n".into(),
+    fn order() -> Order {
+        Order {
+            uuid: OrderId::new("u").unwrap(),
+            order_number: OrderNumber::new("n").unwrap(),
             status: OrderStatus::Paid,
-            amount: 500,
-            currency: "RUB".into(),
-            kind: OrderKind::Payin,
-            merchant_id: "1".into(),
+            amount: Amount::new(500).unwrap(),
+            currency: Currency::Rub,
+            order_type: OrderType::Payin,
+            merchant_id: MerchantId::new("1").unwrap(),
             created_at: "c".into(),
             updated_at: "d".into(),
             callback_url: None,
             redirect_success_url: None,
             redirect_fail_url: None,
             email: "a@b.c".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn control_statuses_are_the_exact_protocol_names() {
+        for status in OrderStatus::KNOWN {
+            assert_eq!(known_status(status.as_str()), Ok(status));
+        }
+        for other in ["PAID", "Paid", "refunded", "", " paid"] {
+            assert_eq!(known_status(other), Err(UnknownStatus(other.into())));
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for good in [
+            "user@example.com",
+            "a.b+c@sub.example.org",
+            "o'neil&co@example.com",
+        ] {
+            assert_eq!(email_problem(good), None, "{good}");
+        }
+        for bad in [
+            "",
+            "user",
+            "user@",
+            "@example.com",
+            "user@example",
+            "a b@example.com",
+            "user@example..com",
+            "<a>@example.com",
+            "a,b@example.com",
+            " user@example.com",
+            "user@exa_mple.com",
+        ] {
+            assert!(email_problem(bad).is_some(), "{bad}");
+        }
+        assert_eq!(email_problem("user"), Some("it must contain exactly one @"));
+    }
+
+    #[test]
+    fn currencies_are_the_documented_codes_exactly() {
+        assert_eq!(documented_currency("RUB"), Some(Currency::Rub));
+        assert_eq!(documented_currency("USDT"), Some(Currency::Usdt));
+        assert_eq!(documented_currency("rub"), None);
+        assert_eq!(documented_currency("EUR"), None);
+    }
+
+    #[test]
+    fn wire_order_has_d4_fields_in_order() {
+        let order = order();
         assert_eq!(
             String::from_utf8(order.to_json()).unwrap(),
             r#"{"uuid":"u","order_number":"n","status":"paid","amount":500,"currency":"RUB","type":"payin","merchant_id":"1","created_at":"c","updated_at":"d"}"#
         );
         assert_eq!(order.display_amount(), "5.00 RUB");
+        // What a merchant reads back is what the sandbox holds.
+        let read: kukuruku_proto::Order = serde_json::from_slice(&order.to_json()).unwrap();
+        assert_eq!(read, order.to_proto());
+        assert!(read.extra.is_empty());
+    }
+
+    #[test]
+    fn display_amount_pads_minor_units() {
+        let mut order = order();
+        order.amount = Amount::new(5).unwrap();
+        order.currency = Currency::Usdt;
+        assert_eq!(order.display_amount(), "0.05 USDT");
     }
 }

@@ -6,19 +6,27 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use kukuruku_proto::{BodylessSigning, MerchantId};
 use kukuruku_sign::{Signer, Verifier};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::callbacks::Dispatcher;
 use crate::state::{MerchantEntry, Shared, Store};
 use crate::{
-    BodylessInput, CallbackDelivery, CallbackPolicy, KukuPayUser, Merchant, Order, OrderStatus,
-    SandboxError, StatusChangeError, UserError,
+    CallbackDelivery, CallbackPolicy, KukuPayUser, Merchant, Order, OrderStatus, SandboxError,
+    StatusChangeError, UserError,
 };
 
 /// How long [`Sandbox::shutdown`] waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The default of [`SandboxBuilder::read_timeout`].
+const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Configures and starts a [`Sandbox`].
 ///
@@ -42,7 +50,8 @@ pub struct SandboxBuilder {
     merchants: Vec<Merchant>,
     users: Vec<KukuPayUser>,
     callbacks: CallbackPolicy,
-    bodyless: BodylessInput,
+    bodyless: BodylessSigning,
+    read_timeout: Duration,
 }
 
 impl Default for SandboxBuilder {
@@ -52,7 +61,8 @@ impl Default for SandboxBuilder {
             merchants: Vec::new(),
             users: Vec::new(),
             callbacks: CallbackPolicy::default(),
-            bodyless: BodylessInput::default(),
+            bodyless: BodylessSigning::default(),
+            read_timeout: READ_TIMEOUT,
         }
     }
 }
@@ -89,9 +99,18 @@ impl SandboxBuilder {
     }
 
     /// What a body-less request (`GET /api/v1/orders/{uuid}`) is signed over (PROTOCOL D1;
-    /// default `{}`).
-    pub fn bodyless_signing(mut self, signing: BodylessInput) -> Self {
+    /// default `{}`): the SDK client's own setting, `kukuruku_proto::BodylessSigning`, with the
+    /// merchant id of `{"merchant_id":"…"}` taken from the `merchant_id` query parameter.
+    pub fn bodyless_signing(mut self, signing: BodylessSigning) -> Self {
         self.bodyless = signing;
+        self
+    }
+
+    /// How long a client may take to send a request's headers, and then as long again for its
+    /// body (default 10 s). A client that is slower loses its connection (headers) or gets 408
+    /// (body), so a stalled client cannot hold the sandbox's connections for ever.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 
@@ -103,18 +122,27 @@ impl SandboxBuilder {
         if self.merchants.is_empty() {
             return Err(SandboxError::NoMerchant);
         }
+        let mut ids = Vec::with_capacity(self.merchants.len());
         let mut seen = HashSet::new();
         for merchant in &self.merchants {
-            if !seen.insert(merchant.id.as_str()) {
+            let id = MerchantId::new(&merchant.id).map_err(|source| {
+                SandboxError::InvalidMerchantId {
+                    id: merchant.id.clone(),
+                    source,
+                }
+            })?;
+            if !seen.insert(id.clone()) {
                 return Err(SandboxError::DuplicateMerchant(merchant.id.clone()));
             }
+            ids.push(id);
         }
-        let listener = tokio::net::TcpListener::bind(self.listen)
-            .await
-            .map_err(|source| SandboxError::Bind {
-                addr: self.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(self.listen)
+                .await
+                .map_err(|source| SandboxError::Bind {
+                    addr: self.listen,
+                    source,
+                })?;
         let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
             addr: self.listen,
             source,
@@ -127,8 +155,9 @@ impl SandboxBuilder {
         let merchants = self
             .merchants
             .iter()
-            .map(|m| MerchantEntry {
-                id: m.id.clone(),
+            .zip(ids)
+            .map(|(m, id)| MerchantEntry {
+                id,
                 key: m.key.clone(),
                 signer: Signer::new(&m.key),
             })
@@ -138,6 +167,7 @@ impl SandboxBuilder {
             merchants,
             verifier,
             bodyless: self.bodyless,
+            read_timeout: self.read_timeout,
             store: Mutex::new(Store::default()),
             callbacks: Arc::new(Dispatcher::new(
                 self.callbacks,
@@ -150,16 +180,7 @@ impl SandboxBuilder {
         }
 
         let app = crate::routes::router(Arc::clone(&shared));
-        let mut stop = shutdown_rx;
-        let server = tokio::spawn(async move {
-            let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
-                // Stops on `true`, or when the handle (the sender) is gone.
-                let _ = stop.wait_for(|stopped| *stopped).await;
-            });
-            if let Err(err) = graceful.await {
-                tracing::error!(error = %err, "the sandbox server stopped");
-            }
-        });
+        let server = tokio::spawn(serve(listener, app, self.read_timeout, shutdown_rx));
         tracing::info!(%base_url, "Kukuruku sandbox listening");
         Ok(Sandbox {
             shared,
@@ -230,7 +251,11 @@ impl Sandbox {
 
     /// The ids of the configured merchants.
     pub fn merchant_ids(&self) -> Vec<String> {
-        self.shared.merchants.iter().map(|m| m.id.clone()).collect()
+        self.shared
+            .merchants
+            .iter()
+            .map(|m| m.id.to_string())
+            .collect()
     }
 
     /// The order with this UUID.
@@ -286,5 +311,94 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+    }
+}
+
+/// Serves `app` on `listener` until `stop` turns `true` (or its sender is gone), one hyper
+/// HTTP/1 connection per client, each with `header_timeout` to send a request's headers (hyper
+/// closes the connection otherwise). On stop: no new connection, open ones finish their
+/// request and close, and this returns when all are closed.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = stop.wait_for(|stopped| *stopped) => break,
+        };
+        while connections.try_join_next().is_some() {}
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(err) => {
+                // Out of file descriptors, or a connection reset before it was accepted: wait
+                // a little rather than spin.
+                tracing::warn!(error = %err, "could not accept a connection");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let connection = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            let finished = tokio::select! {
+                result = connection.as_mut() => Some(result),
+                _ = stop.wait_for(|stopped| *stopped) => None,
+            };
+            let result = if let Some(result) = finished {
+                result
+            } else {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            };
+            if let Err(err) = result {
+                tracing::debug!(error = %err, "connection closed");
+            }
+        });
+    }
+    while connections.join_next().await.is_some() {}
+}
+
+#[cfg(test)]
+mod tests {
+    use kukuruku_sign::SecretKey;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn merchant_ids_follow_the_sdk_rules() {
+        let key = SecretKey::new("k").unwrap();
+        let error = Sandbox::builder()
+            .merchant(Merchant::new(" ", key.clone()))
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(error, SandboxError::InvalidMerchantId { .. }));
+        assert_eq!(
+            error.to_string(),
+            "merchant id \" \" is not valid: merchant_id is empty"
+        );
+        let error = Sandbox::builder()
+            .merchant(Merchant::new("1", key.clone()))
+            .merchant(Merchant::new(" 1 ", key.clone()))
+            .start()
+            .await
+            .unwrap_err();
+        assert!(matches!(error, SandboxError::DuplicateMerchant(id) if id == " 1 "));
+        let sandbox = Sandbox::builder()
+            .merchant(Merchant::new(" 7 ", key))
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(sandbox.merchant_ids(), ["7"]);
     }
 }

@@ -3,16 +3,22 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use std::time::Duration;
+
+use kukuruku_proto::{
+    Amount, BodylessSigning, Currency, IdError, MerchantId, OrderId, OrderNumber, OrderStatus,
+    OrderType,
+};
 use kukuruku_sign::{SecretKey, Signer, Verifier};
 
 use crate::callbacks::Dispatcher;
-use crate::model::{Order, OrderKind, OrderStatus};
+use crate::model::Order;
 use crate::util::{new_uuid, now_rfc3339};
-use crate::{BodylessInput, KukuPayUser, StatusChangeError, UserError};
+use crate::{KukuPayUser, StatusChangeError, UserError};
 
 /// A configured merchant, with its signer ready.
 pub(crate) struct MerchantEntry {
-    pub(crate) id: String,
+    pub(crate) id: MerchantId,
     pub(crate) key: SecretKey,
     pub(crate) signer: Signer,
 }
@@ -23,7 +29,9 @@ pub(crate) struct Shared {
     /// In the order of `verifier`'s keys: the matched key's index is the merchant's.
     pub(crate) merchants: Vec<MerchantEntry>,
     pub(crate) verifier: Verifier,
-    pub(crate) bodyless: BodylessInput,
+    pub(crate) bodyless: BodylessSigning,
+    /// How long a client may take to send a request body.
+    pub(crate) read_timeout: Duration,
     pub(crate) store: Mutex<Store>,
     pub(crate) callbacks: Arc<Dispatcher>,
 }
@@ -32,7 +40,7 @@ pub(crate) struct Shared {
 pub(crate) struct Store {
     orders: HashMap<String, Order>,
     /// (merchant id, order number) → uuid.
-    numbers: HashMap<(String, String), String>,
+    numbers: HashMap<(MerchantId, OrderNumber), String>,
     /// Lower-cased e-mail → user.
     users: BTreeMap<String, KukuPayUser>,
 }
@@ -40,11 +48,11 @@ pub(crate) struct Store {
 /// An order as asked for, before it has a uuid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct NewOrder {
-    pub(crate) kind: OrderKind,
-    pub(crate) merchant_id: String,
-    pub(crate) order_number: String,
-    pub(crate) amount: u64,
-    pub(crate) currency: String,
+    pub(crate) order_type: OrderType,
+    pub(crate) merchant_id: MerchantId,
+    pub(crate) order_number: OrderNumber,
+    pub(crate) amount: Amount,
+    pub(crate) currency: Currency,
     pub(crate) callback_url: Option<String>,
     pub(crate) redirect_success_url: Option<String>,
     pub(crate) redirect_fail_url: Option<String>,
@@ -53,7 +61,7 @@ pub(crate) struct NewOrder {
 
 impl NewOrder {
     fn same_as(&self, order: &Order) -> bool {
-        self.kind == order.kind
+        self.order_type == order.order_type
             && self.merchant_id == order.merchant_id
             && self.order_number == order.order_number
             && self.amount == order.amount
@@ -72,6 +80,8 @@ pub(crate) enum CreateError {
     Conflict(Box<Order>),
     /// A payout to an e-mail that is no KukuPay user.
     UnknownUser(String),
+    /// The new order's id is not a valid `OrderId` (cannot happen: it is a UUID).
+    Id(IdError),
 }
 
 /// A created order, and whether it is new or a repeat of an earlier identical request.
@@ -91,8 +101,8 @@ impl Shared {
     }
 
     /// The merchant with this id.
-    pub(crate) fn merchant_by_id(&self, id: &str) -> Option<&MerchantEntry> {
-        self.merchants.iter().find(|merchant| merchant.id == id)
+    pub(crate) fn merchant_by_id(&self, id: &MerchantId) -> Option<&MerchantEntry> {
+        self.merchants.iter().find(|merchant| merchant.id == *id)
     }
 
     /// Creates an order, or returns the one created earlier by the same request (idempotency on
@@ -114,19 +124,19 @@ impl Shared {
                 }
                 return Err(CreateError::Conflict(Box::new(existing.clone())));
             }
-            if new.kind == OrderKind::Payout
+            if new.order_type == OrderType::Payout
                 && !store.users.contains_key(&new.email.to_ascii_lowercase())
             {
                 return Err(CreateError::UnknownUser(new.email));
             }
             let now = now_rfc3339();
             let order = Order {
-                uuid: new_uuid(),
+                uuid: OrderId::new(new_uuid()).map_err(CreateError::Id)?,
                 order_number: new.order_number,
                 status: OrderStatus::Created,
                 amount: new.amount,
                 currency: new.currency,
-                kind: new.kind,
+                order_type: new.order_type,
                 merchant_id: new.merchant_id,
                 created_at: now.clone(),
                 updated_at: now,
@@ -135,15 +145,15 @@ impl Shared {
                 redirect_fail_url: new.redirect_fail_url,
                 email: new.email,
             };
-            store.numbers.insert(key, order.uuid.clone());
-            store.orders.insert(order.uuid.clone(), order.clone());
+            store.numbers.insert(key, order.uuid.to_string());
+            store.orders.insert(order.uuid.to_string(), order.clone());
             order
         };
-        tracing::info!(uuid = %created.uuid, kind = %created.kind, order_number = %created.order_number, "order created");
-        if created.kind == OrderKind::Payout {
+        tracing::info!(uuid = %created.uuid, kind = %created.order_type, order_number = %created.order_number, "order created");
+        if created.order_type == OrderType::Payout {
             // The sandbox's KukuPay pays a known user at once.
             let paid = self
-                .change_status(&created.uuid, OrderStatus::Paid)
+                .change_status(created.uuid.as_str(), OrderStatus::Paid)
                 .unwrap_or(created);
             return Ok(Created {
                 order: paid,
@@ -168,10 +178,10 @@ impl Shared {
                 .orders
                 .get_mut(uuid)
                 .ok_or_else(|| StatusChangeError::NotFound(uuid.to_owned()))?;
-            if !order.status.can_move_to(next) {
+            if !order.status.can_move_to(&next) {
                 return Err(StatusChangeError::NotAllowed {
                     uuid: uuid.to_owned(),
-                    from: order.status,
+                    from: order.status.clone(),
                     to: next,
                 });
             }

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue};
+use kukuruku_proto::JSON_CONTENT_TYPE;
 
 /// A random (version 4) UUID in its hyphenated lower-case form.
 pub(crate) fn new_uuid() -> String {
@@ -97,23 +98,14 @@ pub(crate) fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Respo
     let mut response = (status, body.into()).into_response();
     response
         .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
     response
 }
 
-/// A JSON answer in Kukuruku's error shape (PROTOCOL D6): `{"success":false,"err":"..."}`.
+/// A JSON answer in Kukuruku's error shape (PROTOCOL D6, `kukuruku_proto::error_body`):
+/// `{"success":false,"err":"..."}`.
 pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
-    #[derive(serde::Serialize)]
-    struct ErrorBody<'a> {
-        success: bool,
-        err: &'a str,
-    }
-    let body = ErrorBody {
-        success: false,
-        err: message,
-    };
-    // A bool and a string: serialising cannot fail.
-    json_response(status, serde_json::to_vec(&body).unwrap_or_default())
+    json_response(status, kukuruku_proto::error_body(message))
 }
 
 /// An HTML answer.

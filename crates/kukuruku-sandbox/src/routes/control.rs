@@ -14,11 +14,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use bytes::Bytes;
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::model::OrderStatus;
+use crate::model::known_status;
+use crate::routes::body::LimitedBody;
 use crate::state::Shared;
 use crate::util::{json_error, json_response};
 use crate::{KukuPayUser, StatusChangeError, UserError};
@@ -69,14 +69,14 @@ fn object(body: &[u8]) -> Result<serde_json::Map<String, Value>, String> {
 async fn set_status(
     State(shared): State<Arc<Shared>>,
     Path(uuid): Path<String>,
-    body: Bytes,
+    LimitedBody(body): LimitedBody,
 ) -> Response {
     let map = match object(&body) {
         Ok(map) => map,
         Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
     };
     let status = match map.get("status") {
-        Some(Value::String(text)) => match text.parse::<OrderStatus>() {
+        Some(Value::String(text)) => match known_status(text) {
             Ok(status) => status,
             Err(err) => return json_error(StatusCode::BAD_REQUEST, &format!("status: {err}")),
         },
@@ -111,7 +111,7 @@ async fn list_users(State(shared): State<Arc<Shared>>) -> Response {
     )
 }
 
-async fn add_user(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn add_user(State(shared): State<Arc<Shared>>, LimitedBody(body): LimitedBody) -> Response {
     let map = match object(&body) {
         Ok(map) => map,
         Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),

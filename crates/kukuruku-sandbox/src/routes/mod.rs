@@ -12,6 +12,7 @@ use http::StatusCode;
 use crate::state::Shared;
 use crate::util::{json_error, json_response};
 
+mod body;
 pub(crate) mod control;
 pub(crate) mod pay_page;
 pub(crate) mod payments;

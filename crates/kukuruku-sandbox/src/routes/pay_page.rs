@@ -12,12 +12,13 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
-use bytes::Bytes;
 use http::StatusCode;
 use http::header::{HeaderValue, LOCATION};
+use kukuruku_proto::{OrderStatus, OrderType};
 
 use crate::StatusChangeError;
-use crate::model::{Order, OrderKind, OrderStatus};
+use crate::model::Order;
+use crate::routes::body::LimitedBody;
 use crate::state::Shared;
 use crate::util::{html_escape, html_response};
 
@@ -30,7 +31,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 fn payin(shared: &Shared, uuid: &str) -> Option<Order> {
     shared
         .order(uuid)
-        .filter(|order| order.kind == OrderKind::Payin)
+        .filter(|order| order.order_type == OrderType::Payin)
 }
 
 fn page(title: &str, content: &str) -> String {
@@ -89,7 +90,7 @@ async fn show(State(shared): State<Arc<Shared>>, Path(uuid): Path<String>) -> Re
     };
     let mut content = order_table(&order);
     if matches!(order.status, OrderStatus::Created | OrderStatus::Processing) {
-        let action = format!("/pay/{}", html_escape(&order.uuid));
+        let action = format!("/pay/{}", html_escape(order.uuid.as_str()));
         let _ = write!(
             content,
             "\n<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"pay\">\
@@ -111,7 +112,7 @@ async fn show(State(shared): State<Arc<Shared>>, Path(uuid): Path<String>) -> Re
 async fn submit(
     State(shared): State<Arc<Shared>>,
     Path(uuid): Path<String>,
-    body: Bytes,
+    LimitedBody(body): LimitedBody,
 ) -> Response {
     let Some(order) = payin(&shared, &uuid) else {
         return not_found(&uuid);

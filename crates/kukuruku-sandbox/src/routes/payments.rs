@@ -13,12 +13,15 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use http::header::HeaderValue;
 use http::{HeaderMap, Request, StatusCode, Uri};
-use serde::Serialize;
+use kukuruku_proto::{
+    Amount, Currency, IdError, MAX_ID_LEN, MerchantId, OrderNumber, OrderType, PayinCreated,
+    PayoutCreated,
+};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::config::is_email;
-use crate::model::{CURRENCIES, MAX_AMOUNT, OrderKind};
-use crate::routes::signed::{invalid_signature, read_signed, signature_header};
+use crate::model::{documented_currency, email_problem};
+use crate::routes::signed::{bodyless_input, invalid_signature, read_signed, signature_header};
 use crate::state::{CreateError, MerchantEntry, NewOrder, Shared};
 use crate::util::{json_error, json_response};
 
@@ -27,19 +30,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/api/v1/orders/payins", post(create_payin))
         .route("/api/v1/orders/payouts", post(create_payout))
         .route("/api/v1/orders/{uuid}", get(order_status))
-}
-
-#[derive(Serialize)]
-struct PayinCreated<'a> {
-    success: bool,
-    token: &'a str,
-    url: String,
-}
-
-#[derive(Serialize)]
-struct PayoutCreated<'a> {
-    success: bool,
-    uuid: &'a str,
 }
 
 /// `POST /api/v1/orders/payins`.
@@ -57,11 +47,8 @@ async fn create_payin(State(shared): State<Arc<Shared>>, request: Request<Body>)
             if created.repeat {
                 tracing::info!(uuid = %created.order.uuid, "repeated request: the same order is returned");
             }
-            let answer = PayinCreated {
-                success: true,
-                token: &created.order.uuid,
-                url: format!("{}/pay/{}", shared.base_url, created.order.uuid),
-            };
+            let url = format!("{}/pay/{}", shared.base_url, created.order.uuid);
+            let answer = PayinCreated::new(created.order.uuid, url);
             json_response(StatusCode::OK, to_json(&answer))
         }
         Err(err) => create_error(&err),
@@ -83,10 +70,7 @@ async fn create_payout(State(shared): State<Arc<Shared>>, request: Request<Body>
             if created.repeat {
                 tracing::info!(uuid = %created.order.uuid, "repeated request: the same order is returned");
             }
-            let answer = PayoutCreated {
-                success: true,
-                uuid: &created.order.uuid,
-            };
+            let answer = PayoutCreated::new(created.order.uuid);
             json_response(StatusCode::OK, to_json(&answer))
         }
         Err(err) => create_error(&err),
@@ -109,9 +93,10 @@ async fn order_status(
     let Some(header) = signature_header(&headers) else {
         return invalid_signature();
     };
-    let input = shared
-        .bodyless
-        .signed_input(query_id.as_deref().unwrap_or_default());
+    let claimed = query_id.as_deref().and_then(|id| MerchantId::new(id).ok());
+    let Some(input) = bodyless_input(&shared, claimed.as_ref()) else {
+        return invalid_signature();
+    };
     let Ok(matched) = shared.verifier.verify(&input, header) else {
         return invalid_signature();
     };
@@ -130,7 +115,7 @@ async fn order_status(
     let Some(order) = order else {
         return json_error(
             StatusCode::NOT_FOUND,
-            &format!("no order {uuid:?} for merchant {:?}", merchant.id),
+            &format!("no order {uuid:?} for merchant {:?}", merchant.id.as_str()),
         );
     };
     let body = order.to_json();
@@ -145,7 +130,8 @@ async fn order_status(
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
-    // Plain structs of strings and booleans: serialising cannot fail.
+    // Plain structs of strings and booleans (their `extra` maps are empty): serialising cannot
+    // fail.
     serde_json::to_vec(value).unwrap_or_default()
 }
 
@@ -159,12 +145,18 @@ fn create_error(err: &CreateError) -> Response {
             StatusCode::CONFLICT,
             &format!(
                 "order_number {:?} is already used by {} {} with different content: use a new order_number, or repeat the original request exactly",
-                existing.order_number, existing.kind, existing.uuid
+                existing.order_number.as_str(),
+                existing.order_type,
+                existing.uuid
             ),
         ),
         CreateError::UnknownUser(email) => bad_request(&format!(
             "user_email {email:?} is not a KukuPay user: payouts go to registered KukuPay users only"
         )),
+        CreateError::Id(err) => json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the sandbox could not make an order id: {err}"),
+        ),
     }
 }
 
@@ -177,19 +169,21 @@ fn signing_merchant<'a>(
     let signer = shared
         .merchant(index)
         .ok_or_else(|| "the signing key belongs to no merchant".to_owned())?;
-    if signer.id == claimed {
-        return Ok(signer);
-    }
-    // Two merchants may share a secret (unusual, but possible in a sandbox): accept the claimed
-    // one when its key is the one that verified.
-    if let Some(claimed_merchant) = shared.merchant_by_id(claimed) {
-        if claimed_merchant.key == signer.key {
-            return Ok(claimed_merchant);
+    if let Ok(claimed_id) = MerchantId::new(claimed) {
+        if signer.id == claimed_id {
+            return Ok(signer);
+        }
+        // Two merchants may share a secret (unusual, but possible in a sandbox): accept the
+        // claimed one when its key is the one that verified.
+        if let Some(claimed_merchant) = shared.merchant_by_id(&claimed_id) {
+            if claimed_merchant.key == signer.key {
+                return Ok(claimed_merchant);
+            }
         }
     }
     Err(format!(
         "merchant_id {claimed:?} does not match the secret key that signed the request (that key is merchant {:?}'s)",
-        signer.id
+        signer.id.as_str()
     ))
 }
 
@@ -204,7 +198,7 @@ fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
 fn parse_payin(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrder, String> {
     let map = parse_object(body)?;
     let merchant_id = merchant_id(&map)?;
-    let merchant = signing_merchant(shared, key_index, &merchant_id)?;
+    let merchant = signing_merchant(shared, key_index, merchant_id.as_str())?;
     let amount = amount(&map)?;
     let currency = currency(&map)?;
     let callback_url = optional_url(&map, "callback_url")?;
@@ -228,7 +222,7 @@ fn parse_payin(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrde
     };
     let email = email(customer.get("client_id"), "customer.client_id")?;
     Ok(NewOrder {
-        kind: OrderKind::Payin,
+        order_type: OrderType::Payin,
         merchant_id: merchant.id.clone(),
         order_number,
         amount,
@@ -243,14 +237,14 @@ fn parse_payin(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrde
 fn parse_payout(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrder, String> {
     let map = parse_object(body)?;
     let merchant_id = merchant_id(&map)?;
-    let merchant = signing_merchant(shared, key_index, &merchant_id)?;
+    let merchant = signing_merchant(shared, key_index, merchant_id.as_str())?;
     let amount = amount(&map)?;
     let currency = currency(&map)?;
     let order_number = order_number(&map)?;
     let callback_url = optional_url(&map, "callback_url")?;
     let email = email(map.get("user_email"), "user_email")?;
     Ok(NewOrder {
-        kind: OrderKind::Payout,
+        order_type: OrderType::Payout,
         merchant_id: merchant.id.clone(),
         order_number,
         amount,
@@ -262,21 +256,21 @@ fn parse_payout(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrd
     })
 }
 
-/// `merchant_id`: a string (PROTOCOL D7), or an integer as older clients send it.
-fn merchant_id(map: &Map<String, Value>) -> Result<String, String> {
+/// `merchant_id`: a string (PROTOCOL D7), or an integer as older clients send it; a valid
+/// [`MerchantId`].
+fn merchant_id(map: &Map<String, Value>) -> Result<MerchantId, String> {
     match map.get("merchant_id") {
         None | Some(Value::Null) => {
             Err("merchant_id is missing: every request body carries the merchant's id".to_owned())
         }
-        Some(Value::String(id)) if !id.is_empty() => Ok(id.clone()),
-        Some(Value::Number(n)) if n.is_u64() || n.is_i64() => Ok(n.to_string()),
-        Some(other) => Err(format!(
-            "merchant_id must be the merchant's id as a string, got {other}"
-        )),
+        Some(value) => MerchantId::deserialize(value).map_err(|err| {
+            format!("merchant_id must be the merchant's id as a string, got {value} ({err})")
+        }),
     }
 }
 
-fn amount(map: &Map<String, Value>) -> Result<u64, String> {
+/// `amount`: a JSON integer above zero, at most [`Amount::MAX`] (never text, never a fraction).
+fn amount(map: &Map<String, Value>) -> Result<Amount, String> {
     const HINT: &str =
         "an integer number of the smallest currency unit (e.g. 50000 for 500.00 RUB)";
     let value = match map.get("amount") {
@@ -286,16 +280,16 @@ fn amount(map: &Map<String, Value>) -> Result<u64, String> {
     let Value::Number(number) = value else {
         return Err(format!("amount must be {HINT}, got {value}"));
     };
-    if let Some(amount) = number.as_u64() {
-        if amount == 0 {
+    if let Some(units) = number.as_u64() {
+        if units == 0 {
             return Err(format!("amount must be greater than 0, got {number}"));
         }
-        if amount > MAX_AMOUNT {
-            return Err(format!(
-                "amount must be at most {MAX_AMOUNT} (2^53 - 1, JavaScript's safe integer range), got {number}"
-            ));
-        }
-        return Ok(amount);
+        return Amount::new(units).map_err(|_| {
+            format!(
+                "amount must be at most {} (2^53 - 1, JavaScript's safe integer range), got {number}",
+                Amount::MAX.minor_units()
+            )
+        });
     }
     if number.as_i64().is_some() {
         return Err(format!("amount must be greater than 0, got {number}"));
@@ -305,31 +299,31 @@ fn amount(map: &Map<String, Value>) -> Result<u64, String> {
     ))
 }
 
-fn currency(map: &Map<String, Value>) -> Result<String, String> {
+/// `currency`: one of the documented codes, exactly (`RUB`, `USD`, `USDT`).
+fn currency(map: &Map<String, Value>) -> Result<Currency, String> {
     match map.get("currency") {
         None | Some(Value::Null) => Err("currency is missing: send RUB, USD or USDT".to_owned()),
-        Some(Value::String(code)) if CURRENCIES.contains(&code.as_str()) => Ok(code.clone()),
-        Some(Value::String(code)) => Err(format!(
-            "currency {code:?} is not supported: use RUB, USD or USDT"
-        )),
+        Some(Value::String(code)) => documented_currency(code)
+            .ok_or_else(|| format!("currency {code:?} is not supported: use RUB, USD or USDT")),
         Some(other) => Err(format!(
             "currency must be a string (RUB, USD or USDT), got {other}"
         )),
     }
 }
 
-fn order_number(map: &Map<String, Value>) -> Result<String, String> {
+/// `order_number`: a string, a valid [`OrderNumber`].
+fn order_number(map: &Map<String, Value>) -> Result<OrderNumber, String> {
     match map.get("order_number") {
         None | Some(Value::Null) => {
             Err("order_number is missing: send your own unique number for this order".to_owned())
         }
-        Some(Value::String(number)) if number.trim().is_empty() => {
-            Err("order_number must not be empty".to_owned())
-        }
-        Some(Value::String(number)) if number.len() > 255 => {
-            Err("order_number must be at most 255 bytes long".to_owned())
-        }
-        Some(Value::String(number)) => Ok(number.clone()),
+        Some(Value::String(number)) => OrderNumber::new(number).map_err(|err| match err {
+            IdError::Empty { .. } => "order_number must not be empty".to_owned(),
+            IdError::TooLong { .. } => {
+                format!("order_number must be at most {MAX_ID_LEN} bytes long")
+            }
+            other => other.to_string(),
+        }),
         Some(other) => Err(format!("order_number must be a string, got {other}")),
     }
 }
@@ -354,10 +348,12 @@ fn email(value: Option<&Value>, field: &str) -> Result<String, String> {
         None | Some(Value::Null) => Err(format!(
             "{field} is missing: send the user's e-mail address"
         )),
-        Some(Value::String(text)) if is_email(text) => Ok(text.clone()),
-        Some(Value::String(text)) => Err(format!(
-            "{field} must be the user's e-mail address, got {text:?}"
-        )),
+        Some(Value::String(text)) => match email_problem(text) {
+            None => Ok(text.clone()),
+            Some(problem) => Err(format!(
+                "{field} must be the user's e-mail address, got {text:?}: {problem}"
+            )),
+        },
         Some(other) => Err(format!(
             "{field} must be an e-mail address string, got {other}"
         )),

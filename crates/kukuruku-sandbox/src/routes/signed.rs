@@ -2,26 +2,23 @@
 //! with the SDK's own verifier (`kukuruku_sign::Verifier`, one key per merchant: the key that
 //! matched says which merchant signed).
 
-use std::time::Duration;
-
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
-use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, Request, StatusCode};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use kukuruku_proto::{BodylessSigning, INVALID_SIGNATURE_BODY, MerchantId, MerchantIdFormat};
 
+use crate::routes::body::{announced_too_large, collect, too_large};
 use crate::state::Shared;
-use crate::util::json_error;
+use crate::util::json_response;
 
-/// The largest body accepted: 64 KiB (an order request is a few hundred bytes).
-pub(crate) const BODY_LIMIT: usize = 64 * 1024;
-/// How long a client may take to send its body.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The D2 answer to a missing, malformed or wrong signature.
+/// The D2 answer to a missing, malformed or wrong signature: 401 with `kukuruku-proto`'s
+/// [`INVALID_SIGNATURE_BODY`].
 pub(crate) fn invalid_signature() -> Response {
-    json_error(StatusCode::UNAUTHORIZED, "Invalid signature")
+    json_response(
+        StatusCode::UNAUTHORIZED,
+        Bytes::from_static(INVALID_SIGNATURE_BODY),
+    )
 }
 
 /// The one `signature` header value; `None` when it is missing or sent twice (ambiguous).
@@ -33,41 +30,18 @@ pub(crate) fn signature_header(headers: &HeaderMap) -> Option<&[u8]> {
     }
 }
 
-/// Reads the body (at most [`BODY_LIMIT`] bytes, within 10 s) and verifies its signature.
+/// Reads the body (at most 64 KiB, within the read timeout) and verifies its signature.
 /// Returns the index of the merchant whose key matched, and the exact bytes received.
 pub(crate) async fn read_signed(
     shared: &Shared,
     request: Request<Body>,
 ) -> Result<(usize, Bytes), Response> {
     let (parts, body) = request.into_parts();
-    let announced = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().parse::<u64>().ok());
-    if announced.is_some_and(|len| len > BODY_LIMIT as u64) {
+    if announced_too_large(&parts.headers) {
         return Err(too_large());
     }
     let header = signature_header(&parts.headers).ok_or_else(invalid_signature)?;
-    let read = tokio::time::timeout(READ_TIMEOUT, Limited::new(body, BODY_LIMIT).collect()).await;
-    let bytes = match read {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(too_large());
-        }
-        Ok(Err(_)) => {
-            return Err(json_error(
-                StatusCode::BAD_REQUEST,
-                "the body could not be read",
-            ));
-        }
-        Err(_) => {
-            return Err(json_error(
-                StatusCode::REQUEST_TIMEOUT,
-                "the body did not arrive within 10 s",
-            ));
-        }
-    };
+    let bytes = collect(body, shared.read_timeout).await?;
     match shared.verifier.verify(&bytes, header) {
         Ok(matched) => Ok((matched.index(), bytes)),
         Err(err) => {
@@ -77,9 +51,17 @@ pub(crate) async fn read_signed(
     }
 }
 
-fn too_large() -> Response {
-    json_error(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        &format!("the body is larger than {BODY_LIMIT} bytes"),
-    )
+/// The bytes a body-less request claiming `merchant_id` is signed over (PROTOCOL D1), as the
+/// SDK's client computes them ([`BodylessSigning::input`], `merchant_id` written as a string).
+///
+/// `{}` and the empty string do not depend on the id (any configured merchant's stands in);
+/// `{"merchant_id":…}` does, so without a valid `merchant_id` there is nothing it could have
+/// been signed over (`None`: the request is refused as unsigned).
+pub(crate) fn bodyless_input(shared: &Shared, merchant_id: Option<&MerchantId>) -> Option<Bytes> {
+    let id = match (shared.bodyless, merchant_id) {
+        (_, Some(id)) => id,
+        (BodylessSigning::MerchantIdObject, None) => return None,
+        (_, None) => &shared.merchants.first()?.id,
+    };
+    shared.bodyless.input(id, MerchantIdFormat::String).ok()
 }
