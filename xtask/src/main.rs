@@ -9,6 +9,9 @@
 //! - `bench`: the criterion benchmarks (`cargo bench --workspace`), extra args passed through.
 //! - `bench-table [DIR]`: prints the medians criterion last measured (under `target/criterion`, or
 //!   DIR) as a Markdown table per group, with each row's ratio to the group's first function.
+//! - `bench-count`: instructions per signature and verification (callgrind: exact and repeatable
+//!   on a shared machine, where criterion's times are noisy), ours beside raw `hmac` re-keyed and
+//!   pre-keyed, as a Markdown table.
 //! - `vectors`: regenerates the signature vectors with real `python3`, `node` and `php`.
 //! - `demo`: `cargo run -p kukuruku-cli -- demo`.
 
@@ -25,6 +28,7 @@ fn main() -> ExitCode {
             "ci" => ci(),
             "wasm" => wasm(),
             "bench" => cargo(&[&["bench", "--workspace"][..], &as_strs(&rest)].concat()),
+            "bench-count" => bench_count(),
             "bench-table" => bench_table(rest.first().map(String::as_str)),
             "vectors" => run(Command::new("bash")
                 .arg(root().join("crates/kukuruku-sign/tests/vectors/generate.sh"))),
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
                  wasm     build kukuruku-sign for wasm32-unknown-unknown\n  \
                  bench    criterion benchmarks (extra args go to cargo bench)\n  \
                  bench-table [DIR]  Markdown table of the last criterion medians\n  \
+                 bench-count  instructions per sign/verify under callgrind (kukuruku-sign)\n  \
                  vectors  regenerate signature vectors with python3, node and php\n  \
                  demo     cargo run -p kukuruku-cli -- demo"
                 );
@@ -254,6 +259,67 @@ fn collect_estimates(dir: &Path, out: &mut Vec<Measured>) -> Result<(), String> 
             });
         } else if path.file_name().is_some_and(|n| n != "report") {
             collect_estimates(&path, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Instructions of `instructions CASE SIZE N` under callgrind, minus the same run with 0
+/// iterations (set-up), divided by N.
+fn bench_count() -> Result<(), String> {
+    const SIZES: [(&str, usize); 5] = [
+        ("64 B", 64),
+        ("274 B", 274),
+        ("1 KiB", 1024),
+        ("16 KiB", 16 * 1024),
+        ("1 MiB", 1024 * 1024),
+    ];
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "kukuruku-sign",
+        "--example",
+        "instructions",
+    ])?;
+    let exe = root().join("target/release/examples/instructions");
+    let count = |case: &str, size: usize, n: usize| -> Result<f64, String> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .args([case, &size.to_string(), &n.to_string()])
+            .output()
+            .map_err(|e| format!("cannot run valgrind (apt-get install valgrind): {e}"))?;
+        let text = String::from_utf8_lossy(&out.stderr);
+        text.lines()
+            .find_map(|l| l.split("Collected :").nth(1))
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .ok_or_else(|| format!("no instruction count in valgrind's output: {text}"))
+    };
+    for op in ["sign", "verify"] {
+        println!("\n### {op} (instructions per call)\n");
+        println!(
+            "| body | kukuruku-sign | hmac pre-keyed | hmac re-keyed | re-keyed / ours | ours / pre-keyed |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for (name, size) in SIZES {
+            let n = if size >= 1 << 20 { 4 } else { 200 };
+            let mut per = Vec::new();
+            for who in ["ours", "prekeyed", "rekeyed"] {
+                let case = format!("{who}-{op}");
+                let base = count(&case, size, 0)?;
+                let total = count(&case, size, n)?;
+                #[allow(clippy::cast_precision_loss)]
+                per.push((total - base) / n as f64);
+            }
+            println!(
+                "| {name} | {:.0} | {:.0} | {:.0} | {:.2}x | {:.3}x |",
+                per[0],
+                per[1],
+                per[2],
+                per[2] / per[0],
+                per[0] / per[1]
+            );
         }
     }
     Ok(())

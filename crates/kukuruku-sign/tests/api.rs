@@ -169,3 +169,23 @@ fn with_key_adds_a_fallback() {
         Err(VerifyError::Mismatch)
     );
 }
+
+#[test]
+fn a_0x_prefix_is_not_hex() {
+    let hex = Signer::new(&SecretKey::new(KEY).unwrap())
+        .sign(b"{}")
+        .to_hex();
+    let prefixed_short = format!("0x{}", &hex.as_str()[2..]);
+    assert_eq!(
+        Signature::from_hex(prefixed_short.as_bytes()),
+        Err(MalformedSignature::Character {
+            byte: b'x',
+            position: 1
+        })
+    );
+    let prefixed = format!("0x{}", hex.as_str());
+    assert_eq!(
+        Signature::from_hex(prefixed.as_bytes()),
+        Err(MalformedSignature::Length { found: 130 })
+    );
+}
