@@ -283,18 +283,8 @@ fn bench_count() -> Result<(), String> {
         "instructions",
     ])?;
     let exe = root().join("target/release/examples/instructions");
-    let count = |case: &str, size: usize, n: usize| -> Result<f64, String> {
-        let out = Command::new("valgrind")
-            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
-            .arg(&exe)
-            .args([case, &size.to_string(), &n.to_string()])
-            .output()
-            .map_err(|e| format!("cannot run valgrind (apt-get install valgrind): {e}"))?;
-        let text = String::from_utf8_lossy(&out.stderr);
-        text.lines()
-            .find_map(|l| l.split("Collected :").nth(1))
-            .and_then(|n| n.trim().parse::<f64>().ok())
-            .ok_or_else(|| format!("no instruction count in valgrind's output: {text}"))
+    let count = |case: &str, size: usize, n: usize| {
+        callgrind(&exe, &[case, &size.to_string(), &n.to_string()])
     };
     for op in ["sign", "verify"] {
         println!("\n### {op} (instructions per call)\n");
@@ -322,5 +312,57 @@ fn bench_count() -> Result<(), String> {
             );
         }
     }
+    layer_count()
+}
+
+/// The tower layers' cost over raw HMAC of the same bytes, in instructions:
+/// (layer + inner − inner alone) / raw HMAC.
+fn layer_count() -> Result<(), String> {
+    cargo(&[
+        "build",
+        "--release",
+        "-p",
+        "kukuruku-tower",
+        "--example",
+        "instructions",
+    ])?;
+    let exe = root().join("target/release/examples/instructions");
+    println!("\n### kukuruku-tower layers (instructions per request)\n");
+    println!(
+        "| body | inner alone | raw HMAC | VerifySignature + inner | SignRequest + inner | verify cost / HMAC | sign cost / HMAC |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (name, size) in [("274 B", 274usize), ("64 KiB", 64 * 1024)] {
+        let n = 200;
+        let mut per = Vec::new();
+        for case in ["inner", "hmac", "verify", "sign"] {
+            let base = callgrind(&exe, &[case, &size.to_string(), "0"])?;
+            let total = callgrind(&exe, &[case, &size.to_string(), &n.to_string()])?;
+            per.push((total - base) / f64::from(n));
+        }
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3}x | {:.3}x |",
+            per[0],
+            per[1],
+            per[2],
+            per[3],
+            (per[2] - per[0]) / per[1],
+            (per[3] - per[0]) / per[1]
+        );
+    }
     Ok(())
+}
+
+fn callgrind(exe: &Path, args: &[&str]) -> Result<f64, String> {
+    let out = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .arg(exe)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run valgrind (apt-get install valgrind): {e}"))?;
+    let text = String::from_utf8_lossy(&out.stderr);
+    text.lines()
+        .find_map(|l| l.split("Collected :").nth(1))
+        .and_then(|n| n.trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("no instruction count in valgrind's output: {text}"))
 }

@@ -3,7 +3,11 @@
 //!
 //! `instructions CASE SIZE ITERATIONS`, where CASE is `ours-sign`, `rekeyed-sign`,
 //! `prekeyed-sign`, `ours-verify`, `rekeyed-verify` or `prekeyed-verify`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_possible_truncation
+)]
 
 use std::hint::black_box;
 

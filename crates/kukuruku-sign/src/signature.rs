@@ -85,10 +85,31 @@ impl FromStr for Signature {
     }
 }
 
+impl Signature {
+    /// Constant-time equality, as a `subtle::Choice`.
+    ///
+    /// The 64 bytes are compared as eight `u64` words with `subtle` (eight constant-time word
+    /// comparisons rather than sixty-four byte comparisons: the same guarantee, a fraction of
+    /// the instructions).
+    pub(crate) fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        use subtle::ConstantTimeEq;
+        words(&self.0).ct_eq(&words(&other.0))
+    }
+}
+
+fn words(bytes: &[u8; Signature::LEN]) -> [u64; Signature::LEN / 8] {
+    let mut out = [0u64; Signature::LEN / 8];
+    for (word, chunk) in out.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        *word = u64::from_ne_bytes(b);
+    }
+    out
+}
+
 impl PartialEq for Signature {
     fn eq(&self, other: &Self) -> bool {
-        use subtle::ConstantTimeEq;
-        self.0.ct_eq(&other.0).into()
+        self.ct_eq(other).into()
     }
 }
 

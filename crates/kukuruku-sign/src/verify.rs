@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use subtle::{ConditionallySelectable, ConstantTimeEq};
+use subtle::ConditionallySelectable;
 
 use crate::{KeyError, SecretKey, Signature, Signer, VerifyError};
 
@@ -97,7 +97,7 @@ impl Verifier {
         let mut index = 0u64;
         for (i, signer) in self.signers.iter().enumerate() {
             let expected = signer.sign(body);
-            let hit = expected.as_bytes().ct_eq(signature.as_bytes());
+            let hit = expected.ct_eq(signature);
             // Keep the first matching index, without branching on secret data.
             let take = hit & !found;
             index.conditional_assign(&(i as u64), take);
