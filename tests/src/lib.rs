@@ -12,6 +12,7 @@
 #![deny(missing_docs)]
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -120,6 +121,8 @@ pub struct Books {
 struct ShopState {
     books: Mutex<Books>,
     failure: Failure,
+    /// While set, every delivery is answered 500 without being recorded (the merchant is down).
+    closed: AtomicBool,
     changed: Notify,
 }
 
@@ -140,6 +143,7 @@ async fn on_callback(
         books.deliveries += 1;
         let delivery = books.deliveries;
         let (fail_before, fail_after) = match state.failure {
+            _ if state.closed.load(Ordering::SeqCst) => (true, false),
             Failure::None => (false, false),
             Failure::BeforeRecording(n) => (delivery <= n, false),
             Failure::AfterRecording(n) => (false, delivery <= n),
@@ -178,6 +182,7 @@ impl Shop {
         let state = Arc::new(ShopState {
             books: Mutex::new(Books::default()),
             failure,
+            closed: AtomicBool::new(false),
             changed: Notify::new(),
         });
         let app = Router::new()
@@ -198,6 +203,12 @@ impl Shop {
             state,
             _server: server,
         }
+    }
+
+    /// Closes (`true`) or reopens the merchant: while closed, deliveries are answered 500 and
+    /// not recorded, so the sandbox retries them.
+    pub fn set_closed(&self, closed: bool) {
+        self.state.closed.store(closed, Ordering::SeqCst);
     }
 
     /// The callback URL to give the sandbox.

@@ -1,6 +1,6 @@
 //! A client that stalls gets a bounded answer: its connection is closed when its headers do not
 //! arrive in time, and 408 when its body does not, on every area (payments API, pay page,
-//! control API).
+//! control API, Play, KukurukuID, Kuna); a body over 64 KiB gets 413 everywhere too.
 
 use std::time::{Duration, Instant};
 
@@ -73,6 +73,18 @@ async fn bodies_that_do_not_arrive_in_time_get_408_everywhere() {
             "control API",
             "POST /sandbox/users HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"email\"".to_owned(),
         ),
+        (
+            "Play",
+            "POST /sandbox/play HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"email\"".to_owned(),
+        ),
+        (
+            "KukurukuID",
+            "POST /realms/public/protocol/openid-connect/token HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\ngrant_type=".to_owned(),
+        ),
+        (
+            "Kuna",
+            "POST /kuna/v2/customer/create HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\napi-key: k\r\ncontent-length: 100\r\n\r\n{\"email\"".to_owned(),
+        ),
     ];
     for (area, request) in requests {
         let (answer, elapsed) = send_and_read(&sandbox, request.as_bytes()).await;
@@ -103,4 +115,23 @@ async fn prompt_clients_are_served_as_before() {
     let (answer, _) = send_and_read(&sandbox, request.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     assert_eq!(sandbox.users().len(), 1);
+}
+
+#[tokio::test]
+async fn the_mounted_providers_refuse_bodies_over_64_kib() {
+    let sandbox = sandbox().await;
+    for path in [
+        "/realms/public/protocol/openid-connect/token",
+        "/kuna/v2/customer/create",
+    ] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: 65537\r\n\r\n"
+        );
+        let (answer, _) = send_and_read(&sandbox, request.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{path}: {answer}");
+        assert!(
+            answer.contains("larger than 65536 bytes"),
+            "{path}: {answer}"
+        );
+    }
 }

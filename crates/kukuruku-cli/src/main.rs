@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use kukuruku_sandbox::KukuPayUser;
 
+mod browser;
 mod demo;
 mod diagnose;
 mod json_style;
@@ -32,18 +33,20 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Walk the whole integration (payin, pay page, callback, status, payout) against a local
-    /// sandbox and an example merchant, in-process, and print what happened.
+    /// Walk the whole integration (payin, pay page, callback, status, payout, KukurukuID login,
+    /// Play auto-login, Kuna widget) against a local sandbox and an example merchant,
+    /// in-process, and print what happened.
     #[command(after_help = "Example:\n  cargo run -p kukuruku-cli -- demo\n\n\
         Needs no account, no network and no environment variable: the demo generates its own secret.\n\
         Exits 0 when every step passed, 1 otherwise.")]
     Demo,
 
-    /// Serve a local Kukuruku sandbox (payments API, pay page, callbacks, test control) on
-    /// loopback until Ctrl-C or SIGTERM.
+    /// Serve a local Kukuruku sandbox (payments API, pay page, callbacks, test control, Play,
+    /// KukurukuID, Kuna) on loopback until Ctrl-C or SIGTERM.
     ///
     /// When ready it prints one JSON line on stdout, e.g.
-    /// {"api":"http://127.0.0.1:41234","merchant_id":"1",...}, then logs to stderr.
+    /// {"api":"http://127.0.0.1:41234","merchant_id":"1",...,"issuer":...,"kuna":...,"kuna_api_key":...},
+    /// then logs to stderr.
     #[command(
         after_help = "Example:\n  export KUKURUKU_SECRET_KEY=test-secret\n  kukuruku sandbox --listen 127.0.0.1:8080 --merchant-id 1 --user 'payee@example.com,Pat Payee,RUB'\n  # then point the SDK at http://127.0.0.1:8080 and drive orders with\n  curl -X POST http://127.0.0.1:8080/sandbox/orders/<uuid>/status -d '{\"status\":\"paid\"}'"
     )]
@@ -54,6 +57,10 @@ enum Command {
         /// The merchant's id (`merchant_id`).
         #[arg(long, default_value = "1", value_name = "ID")]
         merchant_id: String,
+        /// The merchant's default callback URL: where the callbacks of Play orders
+        /// (`POST /sandbox/play` without a `callback_url`) go.
+        #[arg(long, value_name = "URL")]
+        callback_url: Option<String>,
         /// A KukuPay user who can receive payouts, as EMAIL,NAME,CURRENCY (repeatable;
         /// default: user@example.com,Sandbox User,RUB).
         #[arg(long = "user", value_name = "EMAIL,NAME,CURRENCY", value_parser = sandbox_cmd::parse_user)]
@@ -127,12 +134,19 @@ fn main() -> ExitCode {
         Command::Sandbox {
             listen,
             merchant_id,
+            callback_url,
             users,
             secret,
         } => {
             init_logs();
             match runtime() {
-                Ok(rt) => rt.block_on(sandbox_cmd::run(listen, merchant_id, users, &secret)),
+                Ok(rt) => rt.block_on(sandbox_cmd::run(
+                    listen,
+                    merchant_id,
+                    callback_url,
+                    users,
+                    &secret,
+                )),
                 Err(code) => code,
             }
         }

@@ -26,6 +26,7 @@ pub(crate) fn parse_user(text: &str) -> Result<KukuPayUser, String> {
 pub(crate) async fn run(
     listen: SocketAddr,
     merchant_id: String,
+    callback_url: Option<String>,
     users: Vec<KukuPayUser>,
     secret: &SecretArgs,
 ) -> ExitCode {
@@ -41,9 +42,11 @@ pub(crate) async fn run(
     } else {
         users
     };
-    let mut builder = Sandbox::builder()
-        .listen(listen)
-        .merchant(Merchant::new(merchant_id.clone(), key));
+    let mut merchant = Merchant::new(merchant_id.clone(), key);
+    if let Some(url) = callback_url {
+        merchant = merchant.callback_url(url);
+    }
+    let mut builder = Sandbox::builder().listen(listen).merchant(merchant);
     for user in &users {
         builder = builder.user(user.clone());
     }
@@ -60,6 +63,16 @@ pub(crate) async fn run(
         "pay_page": format!("{}/pay/{{uuid}}", sandbox.base_url()),
         "control": sandbox.control_url(),
         "users": users.iter().map(KukuPayUser::email).collect::<Vec<_>>(),
+        "play": format!("{}/play", sandbox.control_url()),
+        "issuer": sandbox.issuer(),
+        "idp_client_id": sandbox.idp_client_id(),
+        "idp_client_secret": sandbox.idp_client_secret(),
+        "idp_public_client_id": sandbox.idp_public_client_id(),
+        "kuna": sandbox.kuna_url(),
+        // A documented test credential of this local sandbox, printed so a client can use it.
+        "kuna_api_key": sandbox.kuna_api_key(),
+        "kuna_widget": sandbox.kuna_widget_url(),
+        "kuna_institution_id": sandbox.kuna_institution_id(),
     });
     {
         let mut stdout = std::io::stdout().lock();

@@ -25,7 +25,11 @@ fn kukuruku(args: &[&str], stdin: &[u8], secret: Option<&str>) -> Output {
         command.env("KUKURUKU_SECRET_KEY", secret);
     }
     let mut child = command.spawn().expect("the binary runs");
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // A command that fails before reading stdin (a usage error) closes the pipe: that is its
+    // answer, checked by the caller, not a failure of the test.
+    if let Err(err) = child.stdin.take().unwrap().write_all(stdin) {
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe, "{err}");
+    }
     child.wait_with_output().unwrap()
 }
 
@@ -262,6 +266,60 @@ fn http(addr: &str, request: &str) -> String {
     answer
 }
 
+/// Checks the ready line's KukurukuID and Kuna keys against the running sandbox; returns the
+/// Kuna API key it printed.
+fn identity_and_kuna_answer(addr: &str, api: &str, ready: &serde_json::Value) -> String {
+    // The same server is the KukurukuID provider: discovery answers at {issuer}/.well-known/...
+    let issuer = ready["issuer"].as_str().unwrap();
+    assert_eq!(issuer, format!("{api}/realms/public"), "{ready}");
+    let path = issuer.trim_start_matches(api);
+    let answer = http(
+        addr,
+        &format!(
+            "GET {path}/.well-known/openid-configuration HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+    let discovery: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(discovery["issuer"], issuer);
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{issuer}/protocol/openid-connect/token")
+    );
+    assert!(
+        ready["idp_client_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+
+    // ... and Kuna: a call with the printed key succeeds, one with another key is refused.
+    let kuna = ready["kuna"].as_str().unwrap();
+    assert_eq!(kuna, format!("{api}/kuna"), "{ready}");
+    assert_eq!(ready["kuna_widget"], format!("{api}/kuna/widget"));
+    assert!(
+        ready["kuna_institution_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    let api_key = ready["kuna_api_key"].as_str().unwrap().to_owned();
+    let kuna_find = |key: &str| {
+        http(
+            addr,
+            &format!(
+                "POST /kuna/v2/customer/find HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\napi-key: {key}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            ),
+        )
+    };
+    let answer = kuna_find(&api_key);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""data":{"items":[]"#), "{answer}");
+    let answer = kuna_find("not-the-key");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    api_key
+}
+
 #[test]
 fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
     let mut child = Command::new(BIN)
@@ -310,6 +368,8 @@ fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
     );
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
 
+    let api_key = identity_and_kuna_answer(addr, &api, &ready);
+
     // SIGTERM stops it cleanly (the process we started, by its id).
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -331,6 +391,10 @@ fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
         stderr(&output)
     );
     assert!(!stderr(&output).contains(KEY), "the secret is never logged");
+    assert!(
+        !stderr(&output).contains(&api_key),
+        "the Kuna key is printed in the ready line only"
+    );
 }
 
 #[test]
@@ -378,6 +442,18 @@ fn demo_walks_every_step_and_exits_0() {
         "query the order status",
         "create a payout",
         "receive the payout callback",
+        "KukurukuID: open the login page",
+        "KukurukuID: choose the user",
+        "KukurukuID: finish the login",
+        "Play: Kukuruku creates and pays an order",
+        "Play: land on the merchant",
+        "Play: log in",
+        "Play: finish the login",
+        "Play: the callback credits the order",
+        "Play: a forged landing is refused",
+        "Kuna: open the widget",
+        "Kuna: the widget accepts the token",
+        "Kuna: invalidate, the widget refuses",
     ] {
         let line = transcript
             .lines()
@@ -397,12 +473,38 @@ fn demo_walks_every_step_and_exits_0() {
         "signature verified",
         "← 200 uuid",
         "credited: 500.00 RUB",
+        // KukurukuID: the login page, the code exchange, the profile from /api/v1/me.
+        "KukurukuID login page: Bea Buyer (buyer@example.com)",
+        "/protocol/openid-connect/token (code + PKCE verifier + client secret)",
+        "ID token verified",
+        "/api/v1/me (Bearer) ← name \"Bea Buyer\", email buyer@example.com, currency RUB",
+        "\"Welcome, Bea Buyer (buyer@example.com)\"",
+        // Play: the redirect's parameters, the login bound to the order, one credit.
+        "auto_login=true&joker_login=true&custom4=",
+        "session.order_id() = ",
+        "credited 250.00 RUB once, from the verified callback only",
+        "← 400 Bad Request \"auto-login refused",
+        // Kuna: valid, then refused after invalidate; the token never printed.
+        "refreshToken=***",
+        r#"← 200 OK {"valid":true"#,
+        r#"← 401 Unauthorized {"valid":false"#,
     ] {
         assert!(
             transcript.contains(evidence),
             "transcript lacks {evidence:?}:\n{transcript}"
         );
     }
-    assert!(transcript.contains("all 9 steps passed"), "{transcript}");
+    assert!(transcript.contains("all 21 steps passed"), "{transcript}");
     assert!(!transcript.contains("FAILED"));
+    // Secrets stay out of the transcript: authorization codes, state, widget tokens.
+    for secret_param in ["code=", "state=", "refreshToken="] {
+        for (at, _) in transcript.match_indices(secret_param) {
+            let value = &transcript[at + secret_param.len()..];
+            assert!(
+                value.starts_with("***"),
+                "{secret_param} is shown: {}",
+                &transcript[at..(at + 40).min(transcript.len())]
+            );
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! What the sandbox is configured with: merchants, KukuPay users, the callback policy.
+//! What the sandbox is configured with: merchants, KukuPay users, the callback policy, and the
+//! documented credentials of its demo KukurukuID clients.
 
 use std::fmt;
 use std::time::Duration;
@@ -9,24 +10,53 @@ use serde::Serialize;
 use crate::UserError;
 use crate::model::{documented_currency, email_problem};
 
-/// A merchant account: its id and its secret key.
+/// The `client_id` of the sandbox KukurukuID's confidential demo client (server side, with
+/// [`IDP_CLIENT_SECRET`]). It accepts any `http` redirect URI on a loopback host, and those
+/// given to [`SandboxBuilder::idp_redirect_uri`](crate::SandboxBuilder::idp_redirect_uri).
+pub const IDP_CLIENT_ID: &str = "kukuruku-demo";
+/// The `client_secret` of [`IDP_CLIENT_ID`]: a documented test credential of the local sandbox.
+pub const IDP_CLIENT_SECRET: &str = "kukuruku-demo-secret";
+/// The `client_id` of the sandbox KukurukuID's public demo client (no secret; PKCE S256
+/// required). Redirect URIs as for [`IDP_CLIENT_ID`].
+pub const IDP_PUBLIC_CLIENT_ID: &str = "kukuruku-demo-public";
+
+/// A merchant account: its id, its secret key, and where its callbacks go by default.
 ///
 /// `Debug` never shows the secret.
 #[derive(Clone)]
 pub struct Merchant {
     pub(crate) id: String,
     pub(crate) key: SecretKey,
+    pub(crate) callback_url: Option<String>,
 }
 
 impl Merchant {
     /// A merchant with this id (sent as `merchant_id`) and secret key.
     pub fn new(id: impl Into<String>, key: SecretKey) -> Self {
-        Self { id: id.into(), key }
+        Self {
+            id: id.into(),
+            key,
+            callback_url: None,
+        }
+    }
+
+    /// The merchant's default callback URL (an absolute `http` URL the sandbox can reach):
+    /// where the callbacks of orders the merchant did not create go, i.e. Play orders
+    /// (`POST /sandbox/play` without a `callback_url`).
+    #[must_use]
+    pub fn callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
     }
 
     /// The merchant's id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The merchant's default callback URL, if set.
+    pub fn default_callback_url(&self) -> Option<&str> {
+        self.callback_url.as_deref()
     }
 }
 
@@ -35,11 +65,13 @@ impl fmt::Debug for Merchant {
         f.debug_struct("Merchant")
             .field("id", &self.id)
             .field("key", &self.key)
+            .field("callback_url", &self.callback_url)
             .finish()
     }
 }
 
-/// A KukuPay user: someone who can receive payouts.
+/// A KukuPay user: someone who can pay (Play), receive payouts, and log in to the sandbox
+/// KukurukuID (the sandbox keeps one list of users for both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KukuPayUser {
     email: String,

@@ -30,6 +30,17 @@ pub enum SandboxError {
         /// What is wrong with it.
         source: IdError,
     },
+    /// A merchant's default callback URL is not an absolute http(s) URL.
+    #[error("the callback URL {url:?} of merchant {id:?} is not an absolute http(s) URL")]
+    CallbackUrl {
+        /// The merchant.
+        id: String,
+        /// The URL given.
+        url: String,
+    },
+    /// The KukurukuID provider could not start (its RSA key could not be made).
+    #[error(transparent)]
+    Idp(#[from] crate::idp::IdpError),
     /// A configured KukuPay user is not valid.
     #[error(transparent)]
     User(#[from] UserError),

@@ -1,5 +1,6 @@
 //! A local Kukuruku for demos and tests: the payments API, the KukuPay pay page, signed
-//! callbacks and a test-control API, in memory, on loopback.
+//! callbacks, a test-control API with the Play button, a KukurukuID provider and a Kuna
+//! institution API, in memory, on loopback, on one server.
 //!
 //! Merchants run their whole integration against it without an account, on their laptop and in
 //! CI, the way Stripe users run stripe-mock:
@@ -35,12 +36,21 @@
 //! - the pay page (`routes::pay_page`), with Pay / Decline forms and a 303 to the merchant;
 //! - callbacks (PROTOCOL 1.5): the D4 order object, signed, delivered at least once with the
 //!   D8 retry policy ([`CallbackPolicy`]), every try in a log ([`CallbackDelivery`]);
-//! - the test-control API under `/sandbox` (unsigned);
+//! - the test-control API under `/sandbox` (unsigned), with `POST /sandbox/play`: an order
+//!   created **and paid** for a user, its callback sent, and the merchant URL with the
+//!   auto-login parameters (PROTOCOL 3);
+//! - KukurukuID ([`idp`], PROTOCOL 2) under [`Sandbox::issuer`] (`{base}/realms/public`), and
+//!   `GET /api/v1/me` beside the payments API; two demo clients, confidential
+//!   ([`IDP_CLIENT_ID`] / [`IDP_CLIENT_SECRET`]) and public ([`IDP_PUBLIC_CLIENT_ID`], PKCE),
+//!   which accept any loopback redirect URI. Its users are the KukuPay users: one list;
+//! - Kuna ([`kuna`], PROTOCOL 4) under [`Sandbox::kuna_url`] (`{base}/kuna`), its widget at
+//!   [`Sandbox::kuna_widget_url`];
 //! - bounded reads: a client has [`SandboxBuilder::read_timeout`] (10 s by default) to send a
-//!   request's headers, and as long again to send its body; bodies are limited to 64 KiB.
+//!   request's headers, and as long again to send its body; bodies are limited to 64 KiB, on
+//!   every route.
 //!
-//! Its routes live in one module per area (`routes/payments.rs`, `pay_page.rs`, `control.rs`);
-//! a KukurukuID identity provider and a Kuna institution API will be more modules there.
+//! Its routes live in one module per area (`routes/payments.rs`, `pay_page.rs`, `control.rs`,
+//! `play.rs`; `idp/`, `kuna/`), merged into one router.
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -50,6 +60,8 @@
 mod callbacks;
 mod config;
 mod error;
+pub mod idp;
+pub mod kuna;
 mod model;
 mod routes;
 mod sandbox;
@@ -57,7 +69,9 @@ mod state;
 mod util;
 
 pub use callbacks::{CallbackDelivery, DeliveryAttempt, DeliveryOutcome};
-pub use config::{CallbackPolicy, KukuPayUser, Merchant};
+pub use config::{
+    CallbackPolicy, IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_PUBLIC_CLIENT_ID, KukuPayUser, Merchant,
+};
 pub use error::{SandboxError, StatusChangeError, UserError};
 pub use model::{Order, UnknownStatus};
 pub use sandbox::{Sandbox, SandboxBuilder};

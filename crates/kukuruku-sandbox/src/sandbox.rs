@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -16,10 +16,12 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::callbacks::Dispatcher;
+use crate::idp::{self, IdpClient, IdpConfig, IdpError, IdpState, IdpUsers, RsaPrivateKey};
+use crate::kuna::{KunaConfig, KunaState};
 use crate::state::{MerchantEntry, Shared, Store};
 use crate::{
-    CallbackDelivery, CallbackPolicy, KukuPayUser, Merchant, Order, OrderStatus, SandboxError,
-    StatusChangeError, UserError,
+    CallbackDelivery, CallbackPolicy, IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_PUBLIC_CLIENT_ID,
+    KukuPayUser, Merchant, Order, OrderStatus, SandboxError, StatusChangeError, UserError,
 };
 
 /// How long [`Sandbox::shutdown`] waits for open connections to finish.
@@ -52,6 +54,9 @@ pub struct SandboxBuilder {
     callbacks: CallbackPolicy,
     bodyless: BodylessSigning,
     read_timeout: Duration,
+    idp_redirect_uris: Vec<String>,
+    idp_clients: Vec<IdpClient>,
+    kuna: KunaConfig,
 }
 
 impl Default for SandboxBuilder {
@@ -63,6 +68,9 @@ impl Default for SandboxBuilder {
             callbacks: CallbackPolicy::default(),
             bodyless: BodylessSigning::default(),
             read_timeout: READ_TIMEOUT,
+            idp_redirect_uris: Vec::new(),
+            idp_clients: Vec::new(),
+            kuna: KunaConfig::default(),
         }
     }
 }
@@ -86,7 +94,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// Adds a KukuPay user (a payee for payouts).
+    /// Adds a user: a KukuPay user (a payee for payouts, a player for Play) who can also log in
+    /// to the sandbox KukurukuID (one list of users for both).
     pub fn user(mut self, user: KukuPayUser) -> Self {
         self.users.push(user);
         self
@@ -114,7 +123,53 @@ impl SandboxBuilder {
         self
     }
 
+    /// Registers a redirect URI (matched exactly) on both demo KukurukuID clients
+    /// ([`IDP_CLIENT_ID`], [`IDP_PUBLIC_CLIENT_ID`]). Loopback `http` redirect URIs need no
+    /// registration: those clients accept any.
+    pub fn idp_redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.idp_redirect_uris.push(uri.into());
+        self
+    }
+
+    /// Registers another KukurukuID client, besides the two demo clients.
+    pub fn idp_client(mut self, client: IdpClient) -> Self {
+        self.idp_clients.push(client);
+        self
+    }
+
+    /// How the sandbox Kuna behaves: its API keys, login, institution id, token lifetimes,
+    /// clock (default [`KunaConfig::default`]: one random API key, 46.5 h widget tokens).
+    pub fn kuna(mut self, config: KunaConfig) -> Self {
+        self.kuna = config;
+        self
+    }
+
+    /// The KukurukuID settings: no users of its own (the sandbox's users are its users), the
+    /// process's key, the two demo clients and any added.
+    async fn idp_config(&self, issuer: String) -> Result<IdpConfig, SandboxError> {
+        let uris = &self.idp_redirect_uris;
+        let mut config = IdpConfig::new(issuer)
+            .users(Vec::new())
+            .signing_key(process_signing_key().await?)
+            .client(
+                IdpClient::confidential(IDP_CLIENT_ID, IDP_CLIENT_SECRET, uris.iter().cloned())
+                    .allow_loopback_redirects(),
+            )
+            .client(
+                IdpClient::public(IDP_PUBLIC_CLIENT_ID, uris.iter().cloned())
+                    .allow_loopback_redirects(),
+            );
+        for client in &self.idp_clients {
+            config = config.client(client.clone());
+        }
+        Ok(config)
+    }
+
     /// Binds the address and starts serving, on the current tokio runtime.
+    ///
+    /// The KukurukuID provider signs with a 2048-bit RSA key made once per process (on the
+    /// first start, off the async threads) and shared by every sandbox of the process: each
+    /// has its own issuer, so tokens of one are still refused by another.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         if !self.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback { addr: self.listen });
@@ -125,6 +180,16 @@ impl SandboxBuilder {
         let mut ids = Vec::with_capacity(self.merchants.len());
         let mut seen = HashSet::new();
         for merchant in &self.merchants {
+            if let Some(url) = &merchant.callback_url {
+                let usable = url::Url::parse(url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+                if !usable {
+                    return Err(SandboxError::CallbackUrl {
+                        id: merchant.id.clone(),
+                        url: url.clone(),
+                    });
+                }
+            }
             let id = MerchantId::new(&merchant.id).map_err(|source| {
                 SandboxError::InvalidMerchantId {
                     id: merchant.id.clone(),
@@ -160,10 +225,19 @@ impl SandboxBuilder {
                 id,
                 key: m.key.clone(),
                 signer: Signer::new(&m.key),
+                callback_url: m.callback_url.clone(),
             })
             .collect();
+
+        let issuer = format!("{base_url}{}", idp::REALM_PATH);
+        let users = IdpUsers::default();
+        let idp = IdpState::with_users(self.idp_config(issuer.clone()).await?, users.clone())?;
+        let kuna = KunaState::new(self.kuna);
+
         let shared = Arc::new(Shared {
             base_url: base_url.clone(),
+            issuer,
+            users,
             merchants,
             verifier,
             bodyless: self.bodyless,
@@ -175,15 +249,17 @@ impl SandboxBuilder {
                 tokio::runtime::Handle::current(),
             )),
         });
-        for user in self.users {
+        for user in &self.users {
             shared.add_user(user)?;
         }
 
-        let app = crate::routes::router(Arc::clone(&shared));
+        let app = crate::routes::router(Arc::clone(&shared), idp.clone(), kuna.clone());
         let server = tokio::spawn(serve(listener, app, self.read_timeout, shutdown_rx));
-        tracing::info!(%base_url, "Kukuruku sandbox listening");
+        tracing::info!(%base_url, issuer = %shared.issuer, "Kukuruku sandbox listening");
         Ok(Sandbox {
             shared,
+            idp,
+            kuna,
             addr,
             base_url,
             shutdown,
@@ -201,9 +277,13 @@ impl SandboxBuilder {
 /// |---|---|
 /// | payments API (PROTOCOL 1.3, signed) | `POST /api/v1/orders/payins`, `POST /api/v1/orders/payouts`, `GET /api/v1/orders/{uuid}` |
 /// | KukuPay pay page | `GET /pay/{uuid}`, `POST /pay/{uuid}` (`action=pay|decline`), `GET /pay/{uuid}/result` |
-/// | test control (unsigned) | `POST /sandbox/orders/{uuid}/status`, `GET /sandbox/orders[/{uuid}]`, `GET /sandbox/callbacks`, `GET|POST /sandbox/users` |
+/// | test control (unsigned) | `POST /sandbox/orders/{uuid}/status`, `GET /sandbox/orders[/{uuid}]`, `GET /sandbox/callbacks`, `GET|POST /sandbox/users`, `POST /sandbox/play` |
+/// | KukurukuID ([`issuer`](Self::issuer) `{base}/realms/public`) | `/.well-known/openid-configuration`, `/protocol/openid-connect/{auth,token,userinfo,logout,certs}` under the issuer; `GET /api/v1/me` |
+/// | Kuna ([`kuna_url`](Self::kuna_url) `{base}/kuna`) | `POST /kuna/v2/auth/login`, `/kuna/v2/customer/{create,update,details,find}`, `/kuna/v2/ramp/{token,invalidate}`; `GET /kuna/widget` |
 pub struct Sandbox {
     shared: Arc<Shared>,
+    idp: IdpState,
+    kuna: KunaState,
     addr: SocketAddr,
     base_url: String,
     shutdown: watch::Sender<bool>,
@@ -249,6 +329,60 @@ impl Sandbox {
         format!("{}/sandbox", self.base_url)
     }
 
+    /// The KukurukuID issuer: `{base}/realms/public` (discovery at
+    /// `{issuer}/.well-known/openid-configuration`).
+    pub fn issuer(&self) -> &str {
+        &self.shared.issuer
+    }
+
+    /// The confidential demo client's id ([`IDP_CLIENT_ID`]).
+    pub fn idp_client_id(&self) -> &'static str {
+        IDP_CLIENT_ID
+    }
+
+    /// The confidential demo client's secret ([`IDP_CLIENT_SECRET`], a documented test
+    /// credential).
+    pub fn idp_client_secret(&self) -> &'static str {
+        IDP_CLIENT_SECRET
+    }
+
+    /// The public (PKCE) demo client's id ([`IDP_PUBLIC_CLIENT_ID`]).
+    pub fn idp_public_client_id(&self) -> &'static str {
+        IDP_PUBLIC_CLIENT_ID
+    }
+
+    /// The KukurukuID provider's state: its switches ([`IdpState::set_misbehave`]), key
+    /// rotation, request counts ([`IdpState::hits`]).
+    pub fn idp(&self) -> &IdpState {
+        &self.idp
+    }
+
+    /// The Kuna institution API base URL: `{base}/kuna` (`POST {kuna_url}/v2/...`).
+    pub fn kuna_url(&self) -> String {
+        format!("{}/kuna", self.base_url)
+    }
+
+    /// An API key the sandbox Kuna accepts (the first of [`KunaConfig::api_keys`]).
+    pub fn kuna_api_key(&self) -> &str {
+        self.kuna.api_key()
+    }
+
+    /// The institution id the sandbox Kuna widget accepts.
+    pub fn kuna_institution_id(&self) -> &str {
+        &self.kuna.config().institution_id
+    }
+
+    /// The sandbox Kuna widget: `{base}/kuna/widget` (`?institutionId=…&refreshToken=…`).
+    pub fn kuna_widget_url(&self) -> String {
+        format!("{}/kuna/widget", self.base_url)
+    }
+
+    /// The sandbox Kuna's state: its customers and test switches
+    /// ([`KunaState::fail_next_auth`], ...).
+    pub fn kuna(&self) -> &KunaState {
+        &self.kuna
+    }
+
     /// The ids of the configured merchants.
     pub fn merchant_ids(&self) -> Vec<String> {
         self.shared
@@ -275,13 +409,19 @@ impl Sandbox {
     }
 
     /// Adds a KukuPay user.
+    #[allow(clippy::needless_pass_by_value)] // by value, like `SandboxBuilder::user`
     pub fn add_user(&self, user: KukuPayUser) -> Result<(), UserError> {
-        self.shared.add_user(user)
+        self.shared.add_user(&user)
     }
 
-    /// The KukuPay users.
+    /// The users (KukuPay's, who are also KukurukuID's), by e-mail.
     pub fn users(&self) -> Vec<KukuPayUser> {
         self.shared.users()
+    }
+
+    /// The UUID of the user with this e-mail: their KukurukuID `sub`, and Play's `sub_id5`.
+    pub fn user_id(&self, email: &str) -> Option<String> {
+        self.shared.users.find(email).map(|user| user.sub)
     }
 
     /// Every callback delivery so far, oldest first, with its tries.
@@ -312,6 +452,19 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
     }
+}
+
+/// The KukurukuID signing key of every sandbox in this process, made on first use.
+async fn process_signing_key() -> Result<Arc<RsaPrivateKey>, SandboxError> {
+    static KEY: OnceLock<Result<Arc<RsaPrivateKey>, String>> = OnceLock::new();
+    let made = tokio::task::spawn_blocking(|| {
+        KEY.get_or_init(|| idp::generate_key().map(Arc::new))
+            .clone()
+    })
+    .await
+    .map_err(|err| err.to_string())
+    .and_then(|key| key);
+    made.map_err(|reason| SandboxError::Idp(IdpError::KeyGeneration(reason)))
 }
 
 /// Serves `app` on `listener` until `stop` turns `true` (or its sender is gone), one hyper

@@ -1,6 +1,6 @@
-//! The sandbox's memory: merchants, orders, KukuPay users; the moves between order statuses.
+//! The sandbox's memory: merchants, orders, users; the moves between order statuses.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use std::time::Duration;
@@ -12,6 +12,7 @@ use kukuruku_proto::{
 use kukuruku_sign::{SecretKey, Signer, Verifier};
 
 use crate::callbacks::Dispatcher;
+use crate::idp::{IdpUser, IdpUsers};
 use crate::model::Order;
 use crate::util::{new_uuid, now_rfc3339};
 use crate::{KukuPayUser, StatusChangeError, UserError};
@@ -21,11 +22,17 @@ pub(crate) struct MerchantEntry {
     pub(crate) id: MerchantId,
     pub(crate) key: SecretKey,
     pub(crate) signer: Signer,
+    /// Where Play orders' callbacks go when the request names none.
+    pub(crate) callback_url: Option<String>,
 }
 
 /// Everything the routes share.
 pub(crate) struct Shared {
     pub(crate) base_url: String,
+    /// The KukurukuID issuer, `{base_url}/realms/public`.
+    pub(crate) issuer: String,
+    /// The users: KukuPay's, and KukurukuID's (one list, shared with the provider).
+    pub(crate) users: IdpUsers,
     /// In the order of `verifier`'s keys: the matched key's index is the merchant's.
     pub(crate) merchants: Vec<MerchantEntry>,
     pub(crate) verifier: Verifier,
@@ -41,8 +48,6 @@ pub(crate) struct Store {
     orders: HashMap<String, Order>,
     /// (merchant id, order number) → uuid.
     numbers: HashMap<(MerchantId, OrderNumber), String>,
-    /// Lower-cased e-mail → user.
-    users: BTreeMap<String, KukuPayUser>,
 }
 
 /// An order as asked for, before it has a uuid.
@@ -124,9 +129,7 @@ impl Shared {
                 }
                 return Err(CreateError::Conflict(Box::new(existing.clone())));
             }
-            if new.order_type == OrderType::Payout
-                && !store.users.contains_key(&new.email.to_ascii_lowercase())
-            {
+            if new.order_type == OrderType::Payout && self.users.find(&new.email).is_none() {
                 return Err(CreateError::UnknownUser(new.email));
             }
             let now = now_rfc3339();
@@ -206,18 +209,23 @@ impl Shared {
         orders
     }
 
-    pub(crate) fn add_user(&self, user: KukuPayUser) -> Result<(), UserError> {
+    /// Adds a user, with a new UUID (their KukurukuID `sub`, Play's `sub_id5`): they can pay,
+    /// be paid and log in.
+    pub(crate) fn add_user(&self, user: &KukuPayUser) -> Result<(), UserError> {
         user.validate()?;
-        let key = user.email().to_ascii_lowercase();
-        let mut store = self.store();
-        if store.users.contains_key(&key) {
-            return Err(UserError::Exists(user.email().to_owned()));
+        let person = IdpUser::new(&new_uuid(), user.email(), user.name()).currency(user.currency());
+        if self.users.add(person) {
+            Ok(())
+        } else {
+            Err(UserError::Exists(user.email().to_owned()))
         }
-        store.users.insert(key, user);
-        Ok(())
     }
 
     pub(crate) fn users(&self) -> Vec<KukuPayUser> {
-        self.store().users.values().cloned().collect()
+        self.users
+            .all()
+            .into_iter()
+            .map(|user| KukuPayUser::new(user.email, user.name, user.currency.unwrap_or_default()))
+            .collect()
     }
 }

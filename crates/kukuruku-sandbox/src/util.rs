@@ -1,50 +1,115 @@
-//! Small helpers: ids, time stamps, HTML escaping, JSON answers.
+//! Small helpers shared by every area (payments, KukurukuID, Kuna): randomness, ids, base64url,
+//! constant-time secret comparison, time stamps, HTML escaping, JSON answers.
 
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use kukuruku_proto::JSON_CONTENT_TYPE;
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+/// `N` bytes from the operating system's random source; `None` without one (callers that need
+/// secrets fail then rather than use something guessable).
+pub(crate) fn random_bytes<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// `N` random bytes; without OS randomness, bytes derived from the time and a counter: unique
+/// within the process, not secret (ids, and the defaults of a local sandbox's test secrets).
+pub(crate) fn unique_bytes<const N: usize>() -> [u8; N] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    if let Some(bytes) = random_bytes() {
+        return bytes;
+    }
+    let seed = format!(
+        "{}-{}",
+        unix_millis(SystemTime::now()),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut bytes = [0u8; N];
+    let mut block: [u8; 32] = Sha256::digest(seed.as_bytes()).into();
+    for chunk in bytes.chunks_mut(32) {
+        chunk.copy_from_slice(&block[..chunk.len()]);
+        block = Sha256::digest(block).into();
+    }
+    bytes
+}
+
+/// Lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
 
 /// A random (version 4) UUID in its hyphenated lower-case form.
 pub(crate) fn new_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No OS randomness: fall back to time and a counter, still unique within the process.
-        fallback_bytes(&mut bytes);
-    }
+    let mut bytes = unique_bytes::<16>();
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut out = String::with_capacity(36);
-    for (i, byte) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    let hex = hex(&bytes);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
-fn fallback_bytes(bytes: &mut [u8; 16]) {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
-        u64::try_from(d.as_nanos() & u128::from(u64::MAX)).unwrap_or(0)
-    });
-    let count = COUNTER.fetch_add(1, Ordering::Relaxed);
-    bytes[..8].copy_from_slice(&nanos.to_le_bytes());
-    bytes[8..].copy_from_slice(&count.to_le_bytes());
+/// Unpadded base64url (JWT segments, tokens).
+pub(crate) fn base64url(data: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(data)
+}
+
+/// Decodes unpadded base64url; `None` when it is not.
+pub(crate) fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// Whether two secrets are equal, in time that depends on neither: both are hashed first (so
+/// their lengths do not leak either), then compared with `subtle`.
+pub(crate) fn secrets_equal(expected: &[u8], given: &[u8]) -> bool {
+    Sha256::digest(expected)
+        .ct_eq(&Sha256::digest(given))
+        .into()
+}
+
+/// Seconds since the Unix epoch (0 before it).
+pub(crate) fn unix_secs(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// Milliseconds since the Unix epoch (0 before it).
+pub(crate) fn unix_millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
+        u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+    })
 }
 
 /// The current time as RFC 3339 in UTC with milliseconds, e.g. `2025-01-31T12:00:00.123Z`.
 pub(crate) fn now_rfc3339() -> String {
-    let since = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    rfc3339(since.as_secs(), since.subsec_millis())
+    rfc3339_at(SystemTime::now())
+}
+
+/// `time` as RFC 3339 in UTC with milliseconds (ISO 8601, as Kuna writes `createdAt`).
+pub(crate) fn rfc3339_at(time: SystemTime) -> String {
+    let millis = unix_millis(time);
+    rfc3339(millis / 1000, u32::try_from(millis % 1000).unwrap_or(0))
 }
 
 fn rfc3339(secs: u64, millis: u32) -> String {
@@ -134,10 +199,33 @@ mod tests {
     }
 
     #[test]
+    fn secrets_compare_by_content_only() {
+        assert!(secrets_equal(b"kuna_sandbox_1", b"kuna_sandbox_1"));
+        assert!(!secrets_equal(b"kuna_sandbox_1", b"kuna_sandbox_2"));
+        assert!(!secrets_equal(b"kuna_sandbox_1", b"kuna_sandbox_1 "));
+        assert!(!secrets_equal(b"", b"x"));
+    }
+
+    #[test]
+    fn bytes_hex_and_base64url() {
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+        assert_ne!(unique_bytes::<32>(), unique_bytes::<32>());
+        assert_eq!(random_bytes::<40>().map(|bytes| bytes.len()), Some(40));
+        // RFC 4648's URL-safe alphabet, no padding.
+        assert_eq!(base64url([0xfb, 0xff]), "-_8");
+        assert_eq!(base64url_decode("-_8"), Some(vec![0xfb, 0xff]));
+        assert_eq!(base64url_decode("+/8="), None);
+    }
+
+    #[test]
     fn rfc3339_formats_known_instants() {
         assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(951_782_400, 5), "2000-02-29T00:00:00.005Z");
         assert_eq!(rfc3339(1_735_689_599, 999), "2024-12-31T23:59:59.999Z");
+        let at = UNIX_EPOCH + std::time::Duration::from_millis(1_730_448_079_952);
+        assert_eq!(rfc3339_at(at), "2024-11-01T08:01:19.952Z");
+        assert_eq!(unix_secs(at), 1_730_448_079);
+        assert_eq!(unix_millis(UNIX_EPOCH), 0);
     }
 
     #[tokio::test]

@@ -19,6 +19,10 @@
 //!
 //! Secrets never appear in `Debug` output, errors or traces.
 #![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;

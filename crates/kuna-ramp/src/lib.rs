@@ -45,6 +45,10 @@
 //! ([`KunaClientBuilder::build`]). Credentials, login tokens and widget tokens never appear in
 //! `Debug` output or errors, and are zeroized on drop.
 #![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;

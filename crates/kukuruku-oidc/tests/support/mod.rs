@@ -1,10 +1,8 @@
-//! Shared by the integration tests: the sandbox identity provider (compiled from
-//! `kukuruku-sandbox/src/idp` by path), shared RSA keys, and a small HTTP helper.
+//! Shared by the integration tests: the sandbox identity provider (`kukuruku_sandbox::idp`),
+//! shared RSA keys, and a small HTTP helper.
 #![allow(dead_code, unreachable_pub)]
 
-#[allow(unreachable_pub, unused_imports)]
-#[path = "../../../kukuruku-sandbox/src/idp/mod.rs"]
-pub mod idp;
+pub use kukuruku_sandbox::idp;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -11,7 +11,8 @@ use axum::response::{Html, IntoResponse, Response};
 use url::Url;
 
 use super::state::{CodeGrant, IdpEndpoint, IdpState, IdpUser, lock};
-use super::util::{escape_html, params, random_token, unix};
+use super::util::{params, random_token};
+use crate::util::{html_escape, unix_secs};
 
 /// A checked authorization request.
 struct AuthRequest {
@@ -38,8 +39,7 @@ pub(super) async fn authorize_get(
     };
     let hinted = params
         .get("login_hint")
-        .and_then(|email| state.user_by_email(email))
-        .cloned();
+        .and_then(|email| state.user_by_email(email));
     if params.get("prompt").map(String::as_str) == Some("none") {
         return match hinted {
             Some(user) => approve(&state, &request, user),
@@ -67,7 +67,6 @@ pub(super) async fn authorize_post(State(state): State<IdpState>, body: Bytes) -
     match params
         .get("email")
         .and_then(|email| state.user_by_email(email))
-        .cloned()
     {
         Some(user) => approve(&state, &request, user),
         None => error_page("choose one of the sandbox users"),
@@ -83,7 +82,7 @@ fn check(state: &IdpState, params: &BTreeMap<String, String>) -> Result<AuthRequ
         .client(&client_id)
         .ok_or_else(|| error_page("unknown client_id"))?;
     let redirect_uri = get("redirect_uri").ok_or_else(|| error_page("redirect_uri is missing"))?;
-    if !client.redirect_uris.contains(&redirect_uri) {
+    if !client.accepts_redirect(&redirect_uri) {
         return Err(error_page("redirect_uri is not registered for this client"));
     }
     let public = client.client_secret.is_none();
@@ -152,7 +151,7 @@ fn approve(state: &IdpState, request: &AuthRequest, user: IdpUser) -> Response {
             scope: request.scope.clone(),
             code_challenge: request.code_challenge.clone(),
             session_id: session_id.clone(),
-            auth_time: unix(now),
+            auth_time: unix_secs(now),
             expires_at: now + state.config().code_ttl,
         },
     );
@@ -214,12 +213,12 @@ fn login_page(
         let _ = write!(
             hidden,
             r#"<input type="hidden" name="{}" value="{}">"#,
-            escape_html(name),
-            escape_html(value)
+            html_escape(name),
+            html_escape(value)
         );
     }
     let mut users = String::new();
-    for user in &state.config().users {
+    for user in &state.users().all() {
         let mark = if hinted == Some(user) {
             " autofocus"
         } else {
@@ -228,10 +227,10 @@ fn login_page(
         let _ = write!(
             users,
             r#"<li><form method="post" action="{action}">{hidden}<input type="hidden" name="email" value="{email}"><button type="submit"{mark}>Log in as {name} ({email_text})</button></form></li>"#,
-            action = escape_html(&action),
-            email = escape_html(&user.email),
-            name = escape_html(&user.name),
-            email_text = escape_html(&user.email),
+            action = html_escape(&action),
+            email = html_escape(&user.email),
+            name = html_escape(&user.name),
+            email_text = html_escape(&user.email),
         );
     }
     Html(format!(
@@ -247,7 +246,7 @@ fn error_page(reason: &str) -> Response {
         Html(format!(
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>KukurukuID sandbox</title></head>\
              <body><h1>Invalid login request</h1><p>{}</p></body></html>",
-            escape_html(reason)
+            html_escape(reason)
         )),
     )
         .into_response()

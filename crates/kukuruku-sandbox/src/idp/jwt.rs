@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rsa::RsaPrivateKey;
 use rsa::pkcs1v15;
 use rsa::signature::{SignatureEncoding, Signer};
 use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 use sha2::Sha256;
+
+use crate::util::{base64url, base64url_decode};
 
 /// Generates a 2048-bit RSA key (about a second in a debug build with the workspace's
 /// `opt-level` for `rsa` and `num-bigint-dig`).
@@ -47,8 +47,8 @@ impl SigningKey {
             "kty": "RSA",
             "alg": "RS256",
             "use": "sig",
-            "n": URL_SAFE_NO_PAD.encode(self.key.n().to_bytes_be()),
-            "e": URL_SAFE_NO_PAD.encode(self.key.e().to_bytes_be()),
+            "n": base64url(self.key.n().to_bytes_be()),
+            "e": base64url(self.key.e().to_bytes_be()),
         })
     }
 
@@ -57,7 +57,7 @@ impl SigningKey {
         let header = json!({"alg": "RS256", "typ": "JWT", "kid": self.kid});
         let input = format!("{}.{}", encode_json(&header), encode_json(claims));
         let signature = self.signer.sign(input.as_bytes());
-        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
+        format!("{input}.{}", base64url(signature.to_bytes()))
     }
 }
 
@@ -68,11 +68,11 @@ pub(super) fn unsigned(claims: &Value) -> String {
 }
 
 fn encode_json(value: &Value) -> String {
-    URL_SAFE_NO_PAD.encode(value.to_string())
+    base64url(value.to_string())
 }
 
 /// The payload of a JWT this provider issued, unverified (logout's `id_token_hint`).
 pub(super) fn unverified_payload(token: &str) -> Option<Value> {
     let payload = token.split('.').nth(1)?;
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+    serde_json::from_slice(&base64url_decode(payload)?).ok()
 }

@@ -11,7 +11,8 @@ use url::Url;
 
 use super::jwt::unverified_payload;
 use super::state::{IdpEndpoint, IdpState, lock};
-use super::util::{escape_html, params};
+use super::util::params;
+use crate::util::html_escape;
 
 pub(super) async fn logout_get(
     State(state): State<IdpState>,
@@ -88,7 +89,7 @@ fn page(status: StatusCode, text: &str) -> Response {
         status,
         Html(format!(
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>KukurukuID sandbox</title></head><body><p>{}</p></body></html>",
-            escape_html(text)
+            html_escape(text)
         )),
     )
         .into_response()

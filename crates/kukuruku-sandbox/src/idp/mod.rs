@@ -1,8 +1,12 @@
 //! The sandbox KukurukuID: a small OpenID Provider in the Keycloak layout (PROTOCOL 2), in memory,
 //! for demos and tests on loopback.
 //!
-//! Self-contained: mount [`router`] on the auth host (it serves the paths under the issuer's
-//! path, e.g. `/realms/public/...`) and [`me_router`] on the API host (`GET /api/v1/me`).
+//! The full [`Sandbox`](crate::Sandbox) mounts it on its one server: [`router`] under the
+//! issuer's path ([`Sandbox::issuer`](crate::Sandbox::issuer), `{base}/realms/public`) and
+//! [`me_router`] beside the payments API, with the sandbox's users ([`IdpUsers`], shared with
+//! KukuPay) and two demo clients ([`IDP_CLIENT_ID`](crate::IDP_CLIENT_ID),
+//! [`IDP_PUBLIC_CLIENT_ID`](crate::IDP_PUBLIC_CLIENT_ID)). Alone: mount [`router`] on the auth
+//! host and [`me_router`] on the API host (`GET /api/v1/me`), as below.
 //!
 //! | path (under the issuer) | does |
 //! |---|---|
@@ -27,10 +31,6 @@
 //! let state = IdpState::new(config)?;
 //! axum::serve(listener, idp::router(state.clone()).merge(idp::me_router(state))).await?;
 //! ```
-//!
-//! Crates it needs: `axum` (`tokio`, `http1`), `rsa` 0.9 (`std`, `sha2`, `getrandom`), `sha2` 0.10,
-//! `base64`, `serde`, `serde_json`, `url`, `form_urlencoded`, `getrandom` 0.3, `subtle`,
-//! `thiserror`, `http`, `bytes`.
 
 // Handlers answer early with a whole `Response` (the axum idiom); boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
@@ -52,7 +52,7 @@ pub use jwt::generate_key;
 pub use play::{PlayTracking, play_redirect_url};
 pub use rsa::RsaPrivateKey;
 pub use state::{
-    IdpClient, IdpClock, IdpConfig, IdpEndpoint, IdpError, IdpState, IdpUser, Misbehave,
+    IdpClient, IdpClock, IdpConfig, IdpEndpoint, IdpError, IdpState, IdpUser, IdpUsers, Misbehave,
 };
 
 /// The Keycloak realm path of the sandbox issuer.

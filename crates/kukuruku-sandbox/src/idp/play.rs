@@ -7,8 +7,9 @@ use url::Url;
 use super::state::IdpError;
 
 /// The tracking fields of a Play redirect besides the user's UUID.
+///
+/// Plain data (not `#[non_exhaustive]`): build it with a struct literal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct PlayTracking {
     /// `sub_id1`..`sub_id4` (`sub_id5` is the user's UUID).
     pub sub_ids: [Option<String>; 4],

@@ -1,7 +1,8 @@
 //! The provider's configuration and its in-memory state.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -50,6 +51,11 @@ pub struct IdpClient {
     pub redirect_uris: Vec<String>,
     /// The `post_logout_redirect_uri`s, matched exactly.
     pub post_logout_redirect_uris: Vec<String>,
+    /// Whether any `http` redirect URI on a loopback host (`127.0.0.1`, `[::1]`, `localhost`;
+    /// any port and path) is accepted besides [`redirect_uris`](Self::redirect_uris), as for
+    /// native apps (RFC 8252 7.3): a merchant on a random local port can log in without
+    /// registering it. Off unless set with [`allow_loopback_redirects`](Self::allow_loopback_redirects).
+    pub loopback_redirects: bool,
 }
 
 impl IdpClient {
@@ -64,6 +70,7 @@ impl IdpClient {
             client_secret: Some(secret.to_owned()),
             redirect_uris: redirect_uris.into_iter().map(Into::into).collect(),
             post_logout_redirect_uris: Vec::new(),
+            loopback_redirects: false,
         }
     }
 
@@ -78,7 +85,31 @@ impl IdpClient {
             client_secret: None,
             redirect_uris: redirect_uris.into_iter().map(Into::into).collect(),
             post_logout_redirect_uris: Vec::new(),
+            loopback_redirects: false,
         }
+    }
+
+    /// Also accepts any `http` redirect URI on a loopback host (see
+    /// [`loopback_redirects`](Self::loopback_redirects)).
+    #[must_use]
+    pub fn allow_loopback_redirects(mut self) -> Self {
+        self.loopback_redirects = true;
+        self
+    }
+
+    /// Adds an allowed redirect URI (matched exactly).
+    #[must_use]
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.redirect_uris.push(uri.into());
+        self
+    }
+
+    /// Whether `uri` is a redirect URI of this client.
+    pub fn accepts_redirect(&self, uri: &str) -> bool {
+        self.redirect_uris
+            .iter()
+            .any(|registered| registered == uri)
+            || (self.loopback_redirects && is_loopback_http(uri))
     }
 
     /// Adds an allowed `post_logout_redirect_uri`.
@@ -95,7 +126,80 @@ impl fmt::Debug for IdpClient {
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret.as_ref().map(|_| "***"))
             .field("redirect_uris", &self.redirect_uris)
+            .field("loopback_redirects", &self.loopback_redirects)
             .finish_non_exhaustive()
+    }
+}
+
+/// An absolute `http` URL on a loopback host, without user info or fragment.
+fn is_loopback_http(uri: &str) -> bool {
+    let Ok(url) = Url::parse(uri) else {
+        return false;
+    };
+    let loopback = match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    url.scheme() == "http" && loopback && url.username().is_empty() && url.fragment().is_none()
+}
+
+/// The users a provider knows, by e-mail (case-insensitive). Cheap to clone; clones share the
+/// list, so users added through one are seen by all: the full sandbox keeps its KukuPay users
+/// here, and they are its KukurukuID users.
+#[derive(Clone, Default)]
+pub struct IdpUsers {
+    users: Arc<Mutex<BTreeMap<String, IdpUser>>>,
+}
+
+impl IdpUsers {
+    /// A list with these users (a later one with the same e-mail is ignored).
+    pub fn new(users: impl IntoIterator<Item = IdpUser>) -> Self {
+        let list = Self::default();
+        for user in users {
+            list.add(user);
+        }
+        list
+    }
+
+    /// Adds a user; `false` (and nothing changes) when one has this e-mail already.
+    pub fn add(&self, user: IdpUser) -> bool {
+        let mut users = lock(&self.users);
+        let key = user.email.to_ascii_lowercase();
+        if users.contains_key(&key) {
+            return false;
+        }
+        users.insert(key, user);
+        true
+    }
+
+    /// The user with this e-mail (any case).
+    pub fn find(&self, email: &str) -> Option<IdpUser> {
+        lock(&self.users).get(&email.to_ascii_lowercase()).cloned()
+    }
+
+    /// Every user, by e-mail.
+    pub fn all(&self) -> Vec<IdpUser> {
+        lock(&self.users).values().cloned().collect()
+    }
+
+    /// How many users there are.
+    pub fn len(&self) -> usize {
+        lock(&self.users).len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for IdpUsers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(lock(&self.users).values().map(|user| &user.email))
+            .finish()
     }
 }
 
@@ -150,7 +254,8 @@ pub struct IdpConfig {
     pub issuer: String,
     /// The registered clients.
     pub clients: Vec<IdpClient>,
-    /// The users shown on the login page.
+    /// The users shown on the login page at start ([`IdpState::users`] holds them, and any
+    /// added later).
     pub users: Vec<IdpUser>,
     /// Lifetime of access tokens (default 5 min).
     pub access_token_ttl: Duration,
@@ -240,8 +345,10 @@ impl IdpConfig {
 /// Switches that make the provider misbehave on purpose, so relying parties can be tested
 /// through real HTTP. All off by default; they apply to the ID tokens issued while they are set
 /// (and [`Misbehave::wrong_iss_in_redirect`] to authorization redirects).
+///
+/// A plain set of switches (not `#[non_exhaustive]`), so tests write
+/// `Misbehave { alg_none: true, ..Misbehave::default() }`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
 #[allow(clippy::struct_excessive_bools)] // independent test switches, not a state machine
 pub struct Misbehave {
     /// Sign ID tokens with another key, under the published `kid`.
@@ -334,6 +441,7 @@ pub struct IdpState {
 pub(super) struct Inner {
     pub(super) config: IdpConfig,
     issuer_path: String,
+    users: IdpUsers,
     pub(super) keys: Mutex<Keys>,
     spare: OnceLock<Result<SigningKey, String>>,
     misbehave: Mutex<Misbehave>,
@@ -364,7 +472,14 @@ pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl IdpState {
     /// Starts the provider's state: checks the issuer and generates the RSA key unless one
     /// is configured (a second or so in a debug build).
-    pub fn new(mut config: IdpConfig) -> Result<Self, IdpError> {
+    pub fn new(config: IdpConfig) -> Result<Self, IdpError> {
+        let users = IdpUsers::new(config.users.iter().cloned());
+        Self::with_users(config, users)
+    }
+
+    /// [`new`](Self::new), with the users in `users` (shared with whoever holds a clone of it)
+    /// instead of `config.users`.
+    pub fn with_users(mut config: IdpConfig, users: IdpUsers) -> Result<Self, IdpError> {
         let trimmed = config.issuer.trim_end_matches('/').len();
         config.issuer.truncate(trimmed);
         let url = Url::parse(&config.issuer)
@@ -382,6 +497,7 @@ impl IdpState {
             inner: Arc::new(Inner {
                 config,
                 issuer_path,
+                users,
                 keys: Mutex::new(Keys {
                     current,
                     previous: Vec::new(),
@@ -405,6 +521,11 @@ impl IdpState {
     /// serves.
     pub fn issuer_path(&self) -> &str {
         &self.inner.issuer_path
+    }
+
+    /// The users who can log in (add more with [`IdpUsers::add`]).
+    pub fn users(&self) -> &IdpUsers {
+        &self.inner.users
     }
 
     /// The configuration.
@@ -456,12 +577,8 @@ impl IdpState {
             .find(|client| client.client_id == client_id)
     }
 
-    pub(super) fn user_by_email(&self, email: &str) -> Option<&IdpUser> {
-        self.inner
-            .config
-            .users
-            .iter()
-            .find(|user| user.email.eq_ignore_ascii_case(email))
+    pub(super) fn user_by_email(&self, email: &str) -> Option<IdpUser> {
+        self.inner.users.find(email)
     }
 
     /// The spare key, made on first use unless configured.
@@ -483,5 +600,53 @@ impl IdpState {
             .get(token)
             .filter(|grant| grant.expires_at > now)
             .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_redirects_are_accepted_only_when_allowed() {
+        let exact = IdpClient::public("spa", ["https://shop.example/cb"]);
+        let loopback = exact.clone().allow_loopback_redirects();
+        for uri in [
+            "http://127.0.0.1:41234/auth/callback",
+            "http://localhost:3000/cb?x=1",
+            "http://[::1]:8080/",
+        ] {
+            assert!(!exact.accepts_redirect(uri), "{uri}");
+            assert!(loopback.accepts_redirect(uri), "{uri}");
+        }
+        for uri in [
+            "https://127.0.0.1:1/cb",
+            "http://127.0.0.1.evil.example/cb",
+            "http://user@127.0.0.1:1/cb",
+            "http://127.0.0.1:1/cb#frag",
+            "http://shop.example/cb",
+            "not a url",
+        ] {
+            assert!(!loopback.accepts_redirect(uri), "{uri}");
+        }
+        assert!(exact.accepts_redirect("https://shop.example/cb"));
+        assert!(!exact.accepts_redirect("https://shop.example/cb/"));
+    }
+
+    #[test]
+    fn users_are_one_shared_list_by_email() {
+        let users = IdpUsers::new([IdpUser::new("1", "Ann@Example.com", "Ann")]);
+        let shared = users.clone();
+        assert!(!shared.add(IdpUser::new("2", "ann@example.COM", "Other Ann")));
+        assert!(shared.add(IdpUser::new("3", "bob@example.com", "Bob")));
+        assert_eq!(users.len(), 2);
+        assert_eq!(
+            users.find("ANN@example.com").map(|user| user.sub),
+            Some("1".into())
+        );
+        assert_eq!(
+            format!("{users:?}"),
+            r#"["Ann@Example.com", "bob@example.com"]"#
+        );
     }
 }

@@ -8,14 +8,15 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::jwt;
 use super::state::{IdpEndpoint, IdpState, TokenGrant, lock};
-use super::util::{json_response, oauth_error, params, random_token, server_error, unix};
+use super::util::{json_response, oauth_error, params, random_token, server_error};
+use crate::util::{base64url, secrets_equal, unix_secs};
 
 pub(super) async fn token(
     State(state): State<IdpState>,
@@ -114,10 +115,7 @@ fn authenticate(
         .ok_or_else(|| invalid_client("unknown client", used_basic))?;
     match (&client.client_secret, secret) {
         (Some(expected), Some(given)) => {
-            let equal: bool = Sha256::digest(expected.as_bytes())
-                .ct_eq(&Sha256::digest(given.as_bytes()))
-                .into();
-            if !equal {
+            if !secrets_equal(expected.as_bytes(), given.as_bytes()) {
                 return Err(invalid_client("wrong client secret", used_basic));
             }
         }
@@ -171,7 +169,7 @@ fn authorization_code(
                 && verifier
                     .bytes()
                     .all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte));
-            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            let computed = base64url(Sha256::digest(verifier.as_bytes()));
             if !well_formed || !bool::from(computed.as_bytes().ct_eq(challenge.as_bytes())) {
                 return invalid_grant(
                     "PKCE verification failed: code_verifier does not match code_challenge",
@@ -236,7 +234,7 @@ fn issue(state: &IdpState, grant: TokenGrant) -> Response {
     };
     let config = state.config();
     let now = state.now();
-    let iat = unix(now);
+    let iat = unix_secs(now);
     let user = &grant.user;
     let scopes: Vec<&str> = grant.scope.split(' ').collect();
 

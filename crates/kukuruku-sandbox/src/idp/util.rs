@@ -1,14 +1,15 @@
-//! Small helpers: parameters, random tokens, OAuth error answers, HTML escaping.
+//! What only the provider needs: OAuth parameters and error answers, random tokens, bearer
+//! tokens. Randomness, base64url, HTML escaping and JSON answers are the sandbox's
+//! (`crate::util`).
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use axum::response::Response;
 use serde_json::{Value, json};
+
+use crate::util::{base64url, random_bytes};
 
 /// Form or query parameters; a name given twice is an error (RFC 6749 3.1).
 pub(super) fn params(input: &[u8]) -> Result<BTreeMap<String, String>, String> {
@@ -26,26 +27,16 @@ pub(super) fn params(input: &[u8]) -> Result<BTreeMap<String, String>, String> {
     Ok(params)
 }
 
-/// 32 random bytes, base64url: codes, tokens, session ids.
+/// 32 random bytes, base64url: codes, tokens, session ids. `None` without OS randomness (a
+/// guessable token is worse than none).
 pub(super) fn random_token() -> Option<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).ok()?;
-    Some(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-pub(super) fn unix(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs())
+    random_bytes::<32>().map(base64url)
 }
 
 /// A JSON answer that must not be cached (token endpoint, userinfo).
 pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+    let mut response = crate::util::json_response(status, body.to_string());
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
@@ -65,21 +56,6 @@ pub(super) fn server_error() -> Response {
         "server_error",
         "the sandbox could not make a random token",
     )
-}
-
-pub(super) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The bearer token of `Authorization: Bearer …`.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::jwt::{hex, random_bytes};
+use crate::util::{hex, unique_bytes};
 
 /// A widget token's lifetime by default: 167 490 s (about 46.5 h), as in Kuna's example.
 pub const DEFAULT_RAMP_TOKEN_LIFETIME: Duration = Duration::from_secs(167_490);
@@ -56,7 +56,7 @@ impl KunaConfig {
 
 impl Default for KunaConfig {
     fn default() -> Self {
-        let key = hex(&random_bytes::<12>());
+        let key = hex(&unique_bytes::<12>());
         Self {
             api_keys: vec![format!("kuna_sandbox_{key}")],
             merchant_id: "sandbox-merchant".into(),
@@ -65,7 +65,7 @@ impl Default for KunaConfig {
             institution_id: "sandbox-institution".into(),
             ramp_token_lifetime: DEFAULT_RAMP_TOKEN_LIFETIME,
             login_token_lifetime: DEFAULT_LOGIN_TOKEN_LIFETIME,
-            hs256_secret: random_bytes::<32>().to_vec(),
+            hs256_secret: unique_bytes::<32>().to_vec(),
             clock: Arc::new(SystemTime::now),
         }
     }

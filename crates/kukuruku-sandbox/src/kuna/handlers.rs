@@ -6,12 +6,14 @@ use std::time::UNIX_EPOCH;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
 
 use super::jwt;
 use super::state::{CustomerRecord, KunaState, Store};
+use crate::util::{hex, new_uuid, rfc3339_at, secrets_equal, unix_millis, unix_secs};
 
 /// Every field of a customer, in the order Kuna answers them.
 const CUSTOMER_FIELDS: [&str; 12] = [
@@ -52,12 +54,7 @@ const REQUIRED: [&str; 6] = [
 ];
 
 fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body.to_string(),
-    )
-        .into_response()
+    crate::util::json_response(status, body.to_string())
 }
 
 fn ok(data: Value) -> Response {
@@ -87,6 +84,13 @@ fn fail(status: StatusCode, message: &str) -> Fail {
     Fail(status, message.to_owned())
 }
 
+fn unsigned() -> Fail {
+    fail(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the sandbox could not sign the token",
+    )
+}
+
 fn unauthorized(store: &mut Store, message: &str) -> Fail {
     store.unauthorized += 1;
     fail(StatusCode::UNAUTHORIZED, message)
@@ -104,9 +108,10 @@ fn authenticate(state: &KunaState, headers: &HeaderMap) -> Result<(), Fail> {
         ));
     }
     if let Some(key) = headers.get("api-key") {
-        let known = key
-            .to_str()
-            .is_ok_and(|k| config.api_keys.iter().any(|a| a == k));
+        // Every configured key is compared, each in constant time.
+        let known = config.api_keys.iter().fold(false, |found, accepted| {
+            secrets_equal(accepted.as_bytes(), key.as_bytes()) | found
+        });
         return if known {
             Ok(())
         } else {
@@ -248,20 +253,22 @@ pub(super) async fn login(
     if !merchant_ok {
         return Err(unauthorized(&mut store, "Unknown merchant_id"));
     }
-    if login != Some(config.login.as_str()) || password != Some(config.password.as_str()) {
+    let password_ok =
+        password.is_some_and(|given| secrets_equal(config.password.as_bytes(), given.as_bytes()));
+    if login != Some(config.login.as_str()) || !password_ok {
         return Err(unauthorized(&mut store, "Invalid login or password"));
     }
     store.logins += 1;
     let now = config.now();
-    let iat = jwt::unix_seconds(now);
+    let iat = unix_secs(now);
     let lifetime = config.login_token_lifetime.as_secs().max(1);
     let mut claims = Map::new();
     claims.insert("sub".into(), json!(config.merchant_id));
     claims.insert("typ".into(), json!("login"));
-    claims.insert("jti".into(), json!(jwt::uuid()));
+    claims.insert("jti".into(), json!(new_uuid()));
     claims.insert("iat".into(), json!(iat));
     claims.insert("exp".into(), json!(iat + lifetime));
-    let token = jwt::sign(&config.hs256_secret, &claims);
+    let token = jwt::sign(&config.hs256_secret, &claims).ok_or_else(unsigned)?;
     Ok(ok(json!({ "token": token, "expiresIn": lifetime })))
 }
 
@@ -289,12 +296,9 @@ pub(super) async fn create(
         let value = body.get(field).cloned().unwrap_or(Value::Null);
         fields.insert(field.into(), value);
     }
-    fields.insert("id".into(), json!(jwt::uuid()));
-    fields.insert("walletId".into(), json!(jwt::uuid()));
-    fields.insert(
-        "createdAt".into(),
-        json!(jwt::iso8601(state.config().now())),
-    );
+    fields.insert("id".into(), json!(new_uuid()));
+    fields.insert("walletId".into(), json!(new_uuid()));
+    fields.insert("createdAt".into(), json!(rfc3339_at(state.config().now())));
     fields.insert("verificationStatus".into(), json!("ACCEPTED"));
     fields.insert("walletStatus".into(), json!("Active"));
     let record = CustomerRecord {
@@ -435,20 +439,20 @@ pub(super) async fn ramp_token(
     let mut store = state.store();
     let index = customer_index(&store, customer_id)?;
     let now = config.now();
-    let iat = jwt::unix_seconds(now);
-    let fingerprint = jwt::hex(&jwt::sha256(user_agent.as_bytes())[..16]);
+    let iat = unix_secs(now);
+    let fingerprint = hex(&Sha256::digest(user_agent.as_bytes())[..16]);
     let mut claims = Map::new();
     // `id` is the session's id (in Kuna's example it differs from the customerId).
-    let session_id = jwt::uuid();
+    let session_id = new_uuid();
     claims.insert("id".into(), json!(session_id));
     claims.insert("fingerprint".into(), json!(fingerprint));
-    claims.insert("sessionCreatedAt".into(), json!(jwt::unix_millis(now)));
+    claims.insert("sessionCreatedAt".into(), json!(unix_millis(now)));
     claims.insert("iat".into(), json!(iat));
     claims.insert(
         "exp".into(),
         json!(iat + config.ramp_token_lifetime.as_secs().max(1)),
     );
-    let token = jwt::sign(&config.hs256_secret, &claims);
+    let token = jwt::sign(&config.hs256_secret, &claims).ok_or_else(unsigned)?;
     store.customers[index].live_sessions.insert(session_id);
     Ok(ok(json!({ "token": token })))
 }
@@ -506,7 +510,7 @@ pub(super) async fn widget(State(state): State<KunaState>, RawQuery(query): RawQ
         return refuse("Session ended: the token was invalidated");
     };
     let exp = claims.get("exp").and_then(Value::as_u64).unwrap_or(0);
-    let expires_at = jwt::iso8601(UNIX_EPOCH + std::time::Duration::from_secs(exp));
+    let expires_at = rfc3339_at(UNIX_EPOCH + std::time::Duration::from_secs(exp));
     json_response(
         StatusCode::OK,
         &json!({

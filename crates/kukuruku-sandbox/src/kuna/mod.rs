@@ -1,7 +1,10 @@
 //! A local Kuna (KunaCore) institution API and widget, for tests and demos of `kuna-ramp`.
 //!
-//! Self-contained: [`router`] returns an axum `Router<()>` to nest or serve on loopback; all
-//! state lives in a [`KunaState`] built from a [`KunaConfig`].
+//! The full [`Sandbox`](crate::Sandbox) serves it under `/kuna` (configure it with
+//! [`SandboxBuilder::kuna`](crate::SandboxBuilder::kuna), reach its state with
+//! [`Sandbox::kuna`](crate::Sandbox::kuna)). Alone: [`router`] returns an axum `Router<()>` to
+//! nest or serve on loopback; all state lives in a [`KunaState`] built from a [`KunaConfig`].
+//! API keys and the login password are compared in constant time.
 //!
 //! | route | does |
 //! |---|---|

@@ -7,6 +7,7 @@ use serde_json::{Map, json};
 
 use super::jwt;
 use super::{KunaConfig, KunaState};
+use crate::util::rfc3339_at;
 
 #[test]
 fn hs256_checks_the_published_jwt_io_vector() {
@@ -26,7 +27,7 @@ fn hs256_checks_the_published_jwt_io_vector() {
     let mut claims = Map::new();
     claims.insert("sub".into(), json!("1234567890"));
     claims.insert("exp".into(), json!(2));
-    let ours = jwt::sign(b"your-256-bit-secret", &claims);
+    let ours = jwt::sign(b"your-256-bit-secret", &claims).unwrap();
     assert!(ours.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."));
     assert!(jwt::verify(b"your-256-bit-secret", &ours, now).is_ok());
 }
@@ -38,7 +39,7 @@ fn tokens_verify_expire_and_reject_tampering() {
     claims.insert("id".into(), json!("c-1"));
     claims.insert("iat".into(), json!(1_723_045_238_u64));
     claims.insert("exp".into(), json!(1_723_045_238_u64 + 167_490));
-    let token = jwt::sign(b"k", &claims);
+    let token = jwt::sign(b"k", &claims).unwrap();
     assert_eq!(jwt::verify(b"k", &token, now).unwrap()["id"], "c-1");
     assert_eq!(jwt::verify(b"other", &token, now), Err("bad signature"));
     let later = now + Duration::from_secs(167_490);
@@ -51,20 +52,12 @@ fn tokens_verify_expire_and_reject_tampering() {
 }
 
 #[test]
-fn iso8601_dates() {
+fn created_at_is_iso8601_with_milliseconds() {
     let t = UNIX_EPOCH + Duration::from_millis(1_730_448_079_952);
-    assert_eq!(jwt::iso8601(t), "2024-11-01T08:01:19.952Z");
-    assert_eq!(jwt::iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+    assert_eq!(rfc3339_at(t), "2024-11-01T08:01:19.952Z");
+    assert_eq!(rfc3339_at(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
     let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
-    assert_eq!(jwt::iso8601(leap), "2000-02-29T00:00:00.000Z");
-}
-
-#[test]
-fn uuids_are_v4_and_distinct() {
-    let (a, b) = (jwt::uuid(), jwt::uuid());
-    assert_ne!(a, b);
-    assert_eq!(a.len(), 36);
-    assert_eq!(&a[14..15], "4");
+    assert_eq!(rfc3339_at(leap), "2000-02-29T00:00:00.000Z");
 }
 
 #[test]

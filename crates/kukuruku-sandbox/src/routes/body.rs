@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::FromRequest;
+use axum::extract::{FromRequest, State};
+use axum::middleware::Next;
 use axum::response::Response;
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
@@ -59,6 +60,26 @@ impl FromRequest<Arc<Shared>> for LimitedBody {
             return Err(too_large());
         }
         collect(body, shared.read_timeout).await.map(Self)
+    }
+}
+
+/// Middleware for handlers that take the body whole (the KukurukuID provider, Kuna): reads it
+/// with [`announced_too_large`] and [`collect`] (413, 408, 400 as there), then hands it on.
+pub(crate) async fn bounded(
+    State(timeout): State<Duration>,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    if announced_too_large(&parts.headers) {
+        return too_large();
+    }
+    match collect(body, timeout).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(response) => response,
     }
 }
 

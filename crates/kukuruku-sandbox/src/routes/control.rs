@@ -136,7 +136,7 @@ async fn add_user(State(shared): State<Arc<Shared>>, LimitedBody(body): LimitedB
     }
     let [email, name, currency] = <[String; 3]>::try_from(fields).unwrap_or_default();
     let user = KukuPayUser::new(email, name, currency);
-    match shared.add_user(user.clone()) {
+    match shared.add_user(&user) {
         Ok(()) => json_response(
             StatusCode::CREATED,
             serde_json::to_vec(&user).unwrap_or_default(),

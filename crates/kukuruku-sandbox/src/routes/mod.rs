@@ -1,5 +1,7 @@
-//! The sandbox's HTTP routes, one module per area. Later areas (a KukurukuID identity provider,
-//! a Kuna institution API) are more modules here, merged into [`router`].
+//! The sandbox's HTTP routes, one module per area, merged into [`router`] on one server: the
+//! payments API, the pay page, the test-control API and Play here; the KukurukuID provider
+//! (`crate::idp`, under the issuer's path, and `GET /api/v1/me`) and Kuna (`crate::kuna`, under
+//! `/kuna`) mounted beside them, their bodies bounded like everyone's.
 
 use std::sync::Arc;
 
@@ -9,6 +11,8 @@ use axum::response::Response;
 use axum::routing::get;
 use http::StatusCode;
 
+use crate::idp::{self, IdpState};
+use crate::kuna::{self, KunaState};
 use crate::state::Shared;
 use crate::util::{json_error, json_response};
 
@@ -16,17 +20,29 @@ mod body;
 pub(crate) mod control;
 pub(crate) mod pay_page;
 pub(crate) mod payments;
+mod play;
 mod signed;
 
 /// Every route of the sandbox.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>, idp: IdpState, kuna: KunaState) -> Router {
+    // The provider's and Kuna's handlers take the body whole: read it for them first, at most
+    // 64 KiB within the read timeout, as every other route does.
+    let mounted = idp::router(idp.clone())
+        .merge(idp::me_router(idp))
+        .nest("/kuna", kuna::router(kuna))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.read_timeout,
+            body::bounded,
+        ));
     Router::new()
         .route("/", get(index))
         .merge(payments::routes())
         .merge(pay_page::routes())
         .merge(control::routes())
+        .merge(play::routes())
         .fallback(not_found)
         .with_state(shared)
+        .merge(mounted)
 }
 
 /// `GET /`: where everything is.
@@ -37,6 +53,10 @@ async fn index(State(shared): State<Arc<Shared>>) -> Response {
         "api": base,
         "pay_page": format!("{base}/pay/{{uuid}}"),
         "control": format!("{base}/sandbox"),
+        "play": format!("{base}/sandbox/play"),
+        "issuer": shared.issuer,
+        "kuna": format!("{base}/kuna"),
+        "kuna_widget": format!("{base}/kuna/widget"),
         "merchants": merchants,
     });
     json_response(StatusCode::OK, body.to_string())

@@ -187,7 +187,7 @@ fn signing_merchant<'a>(
     ))
 }
 
-fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
+pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err("the body must be a JSON object".to_owned()),
@@ -270,7 +270,7 @@ fn merchant_id(map: &Map<String, Value>) -> Result<MerchantId, String> {
 }
 
 /// `amount`: a JSON integer above zero, at most [`Amount::MAX`] (never text, never a fraction).
-fn amount(map: &Map<String, Value>) -> Result<Amount, String> {
+pub(crate) fn amount(map: &Map<String, Value>) -> Result<Amount, String> {
     const HINT: &str =
         "an integer number of the smallest currency unit (e.g. 50000 for 500.00 RUB)";
     let value = match map.get("amount") {
@@ -300,7 +300,7 @@ fn amount(map: &Map<String, Value>) -> Result<Amount, String> {
 }
 
 /// `currency`: one of the documented codes, exactly (`RUB`, `USD`, `USDT`).
-fn currency(map: &Map<String, Value>) -> Result<Currency, String> {
+pub(crate) fn currency(map: &Map<String, Value>) -> Result<Currency, String> {
     match map.get("currency") {
         None | Some(Value::Null) => Err("currency is missing: send RUB, USD or USDT".to_owned()),
         Some(Value::String(code)) => documented_currency(code)
@@ -328,7 +328,10 @@ fn order_number(map: &Map<String, Value>) -> Result<OrderNumber, String> {
     }
 }
 
-fn optional_url(map: &Map<String, Value>, field: &str) -> Result<Option<String>, String> {
+pub(crate) fn optional_url(
+    map: &Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, String> {
     match map.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => match url::Url::parse(text) {

@@ -13,12 +13,7 @@ use kukuruku_tower::transport::HttpsTransport;
 use kuna_ramp::{Credentials, KunaClient, Login, NewCustomer};
 use tower::ServiceExt as _;
 
-// The sandbox's Kuna module, compiled in by path until it is wired into kukuruku-sandbox.
-#[allow(unreachable_pub, dead_code, unused_imports, missing_docs)]
-#[path = "../../../kukuruku-sandbox/src/kuna/mod.rs"]
-pub mod kuna_sandbox;
-
-pub use kuna_sandbox::{KunaConfig, KunaState};
+pub use kukuruku_sandbox::kuna::{self as kuna_sandbox, KunaConfig, KunaState};
 
 /// A clock both sides share: the system time plus an offset tests move forward.
 #[derive(Clone, Default)]

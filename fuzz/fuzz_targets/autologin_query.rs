@@ -1,0 +1,15 @@
+//! The Play auto-login query string and the issuer normaliser: untrusted input, never a panic.
+#![no_main]
+
+use kukuruku_proto::{AutoLoginQuery, normalize_issuer};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|text: &str| {
+    if let Ok(query) = AutoLoginQuery::parse(text) {
+        // An issuer that normalises once is stable under a second normalisation.
+        if let Ok(issuer) = normalize_issuer(query.issuer()) {
+            assert_eq!(normalize_issuer(&issuer).ok(), Some(issuer));
+        }
+    }
+    let _ = normalize_issuer(text);
+});
