@@ -12,6 +12,8 @@
 //! - `bench-count`: instructions per signature and verification (callgrind: exact and repeatable
 //!   on a shared machine, where criterion's times are noisy), ours beside raw `hmac` re-keyed and
 //!   pre-keyed, as a Markdown table.
+//! - `fuzz [TARGET [SECONDS]]`: without a target, builds every fuzz target (plain `cargo build`,
+//!   any toolchain); with one, runs it under cargo-fuzz for SECONDS (default 60).
 //! - `vectors`: regenerates the signature vectors with real `python3`, `node` and `php`.
 //! - `demo`: `cargo run -p kukuruku-cli -- demo`.
 
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
             "wasm" => wasm(),
             "bench" => cargo(&[&["bench", "--workspace"][..], &as_strs(&rest)].concat()),
             "bench-count" => bench_count(),
+            "fuzz" => fuzz(&rest),
             "bench-table" => bench_table(rest.first().map(String::as_str)),
             "vectors" => run(Command::new("bash")
                 .arg(root().join("crates/kukuruku-sign/tests/vectors/generate.sh"))),
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
                  bench    criterion benchmarks (extra args go to cargo bench)\n  \
                  bench-table [DIR]  Markdown table of the last criterion medians\n  \
                  bench-count  instructions per sign/verify under callgrind (kukuruku-sign)\n  \
+                 fuzz [TARGET [SECONDS]]  build the fuzz targets, or run one with cargo-fuzz\n  \
                  vectors  regenerate signature vectors with python3, node and php\n  \
                  demo     cargo run -p kukuruku-cli -- demo"
                 );
@@ -365,4 +369,29 @@ fn callgrind(exe: &Path, args: &[&str]) -> Result<f64, String> {
         .find_map(|l| l.split("Collected :").nth(1))
         .and_then(|n| n.trim().parse::<f64>().ok())
         .ok_or_else(|| format!("no instruction count in valgrind's output: {text}"))
+}
+
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let manifest = root().join("fuzz/Cargo.toml");
+    let manifest = manifest.to_string_lossy();
+    let Some(target) = args.first() else {
+        let target_dir = root().join("target/fuzz-plain");
+        return cargo(&[
+            "build",
+            "--manifest-path",
+            &manifest,
+            "--target-dir",
+            &target_dir.to_string_lossy(),
+        ]);
+    };
+    let seconds = args.get(1).map_or("60", String::as_str);
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    run(Command::new(cargo_bin)
+        // cargo-fuzz passes sanitizer flags that a stable compiler accepts only with this.
+        .env("RUSTC_BOOTSTRAP", "1")
+        .args(["fuzz", "run", target, "--fuzz-dir"])
+        .arg(root().join("fuzz"))
+        .arg("--target-dir")
+        .arg(root().join("target/fuzz"))
+        .args(["--", &format!("-max_total_time={seconds}")]))
 }
