@@ -268,7 +268,7 @@ fn collect_estimates(dir: &Path, out: &mut Vec<Measured>) -> Result<(), String> 
     Ok(())
 }
 
-/// Instructions of `instructions CASE SIZE N` under callgrind, minus the same run with 0
+/// Instructions of `sign_instructions CASE SIZE N` under callgrind, minus the same run with 0
 /// iterations (set-up), divided by N.
 fn bench_count() -> Result<(), String> {
     const SIZES: [(&str, usize); 5] = [
@@ -284,9 +284,9 @@ fn bench_count() -> Result<(), String> {
         "-p",
         "kukuruku-sign",
         "--example",
-        "instructions",
+        "sign_instructions",
     ])?;
-    let exe = root().join("target/release/examples/instructions");
+    let exe = root().join("target/release/examples/sign_instructions");
     let count = |case: &str, size: usize, n: usize| {
         callgrind(&exe, &[case, &size.to_string(), &n.to_string()])
     };
@@ -328,9 +328,9 @@ fn layer_count() -> Result<(), String> {
         "-p",
         "kukuruku-tower",
         "--example",
-        "instructions",
+        "layer_instructions",
     ])?;
-    let exe = root().join("target/release/examples/instructions");
+    let exe = root().join("target/release/examples/layer_instructions");
     println!("\n### kukuruku-tower layers (instructions per request)\n");
     println!(
         "| body | inner alone | raw HMAC | VerifySignature + inner | SignRequest + inner | verify cost / HMAC | sign cost / HMAC |"

@@ -24,12 +24,23 @@
 //! `alg: none`, a wrong `aud`/`iss`/`nonce`, an expired token), rotate its key
 //! ([`IdpState::rotate_key`]) and count the requests each endpoint received ([`IdpState::hits`]).
 //!
-//! ```ignore
+//! The [`Sandbox`](crate::Sandbox) mounts it under `/realms/public`; served alone:
+//!
+//! ```no_run
+//! use kukuruku_sandbox::idp::{self, IdpClient, IdpConfig, IdpState};
+//!
+//! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let issuer = format!("http://{}/realms/public", listener.local_addr()?);
-//! let config = IdpConfig::new(issuer).client(IdpClient::confidential("shop", "secret", ["http://127.0.0.1:3000/cb"]));
+//! let config = IdpConfig::new(issuer).client(IdpClient::confidential(
+//!     "shop",
+//!     "secret",
+//!     ["http://127.0.0.1:3000/cb"],
+//! ));
 //! let state = IdpState::new(config)?;
 //! axum::serve(listener, idp::router(state.clone()).merge(idp::me_router(state))).await?;
+//! # Ok(())
+//! # }
 //! ```
 
 // Handlers answer early with a whole `Response` (the axum idiom); boxing it buys nothing here.

@@ -1,7 +1,7 @@
 //! A fixed workload for counting instructions with callgrind (`cargo xtask bench-count`):
 //! timing on a shared machine is noisy, instruction counts are not.
 //!
-//! `instructions CASE SIZE ITERATIONS`, where CASE is `ours-sign`, `rekeyed-sign`,
+//! `sign_instructions CASE SIZE ITERATIONS`, where CASE is `ours-sign`, `rekeyed-sign`,
 //! `prekeyed-sign`, `ours-verify`, `rekeyed-verify` or `prekeyed-verify`.
 #![allow(
     clippy::unwrap_used,
@@ -27,7 +27,7 @@ fn hex(bytes: &[u8]) -> [u8; 128] {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [case, size, iterations] = &args[..] else {
-        eprintln!("usage: instructions CASE SIZE ITERATIONS");
+        eprintln!("usage: sign_instructions CASE SIZE ITERATIONS");
         std::process::exit(2);
     };
     let size: usize = size.parse().expect("SIZE is a number of bytes");

@@ -2,7 +2,7 @@
 //! the layers beside raw HMAC-SHA512 of the same bytes, without the noise of timing on a shared
 //! machine.
 //!
-//! `instructions CASE SIZE ITERATIONS`, CASE one of `inner` (build a request, call the in-memory
+//! `layer_instructions CASE SIZE ITERATIONS`, CASE one of `inner` (build a request, call the in-memory
 //! inner service), `hmac` (raw pre-keyed HMAC of the body), `verify` (the request through
 //! `VerifySignature` + inner), `sign` (through `SignRequest` + inner).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -34,7 +34,7 @@ fn inner() -> impl Service<
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [case, size, iterations] = &args[..] else {
-        eprintln!("usage: instructions CASE SIZE ITERATIONS");
+        eprintln!("usage: layer_instructions CASE SIZE ITERATIONS");
         std::process::exit(2);
     };
     let size: usize = size.parse().expect("SIZE is a number of bytes");
