@@ -26,6 +26,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+mod collect;
 mod error;
 mod retry;
 pub mod sign_request;

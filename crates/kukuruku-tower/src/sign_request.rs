@@ -48,8 +48,7 @@ use http::header::{CONTENT_TYPE, HeaderValue};
 use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::combinators::Collect;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use kukuruku_sign::{SecretKey, Signer};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -58,6 +57,7 @@ use tower_service::Service;
 use kukuruku_proto::ApiConfig;
 
 use crate::BoxError;
+use crate::collect::CollectBytes;
 
 /// The `signature` header name.
 pub(crate) static SIGNATURE: http::HeaderName = http::HeaderName::from_static("signature");
@@ -195,7 +195,7 @@ where
         let (parts, body) = req.into_parts();
         ResponseFuture {
             state: State::Collecting {
-                collect: body.collect(),
+                collect: CollectBytes::new(body),
                 parts: Some(parts),
                 inner: Some(inner),
                 shared: Arc::clone(&self.shared),
@@ -250,7 +250,7 @@ pin_project! {
     {
         Collecting {
             #[pin]
-            collect: Collect<B>,
+            collect: CollectBytes<B>,
             parts: Option<Parts>,
             inner: Option<S>,
             shared: Arc<Shared>,
@@ -281,12 +281,11 @@ where
                     inner,
                     shared,
                 } => {
-                    let collected = match ready!(collect.poll(cx)) {
-                        Ok(collected) => collected,
+                    // Does not copy a body that arrived in one chunk.
+                    let body = match ready!(collect.poll(cx)) {
+                        Ok(body) => body,
                         Err(err) => return Poll::Ready(Err(BodyReadError(err.into()).into())),
                     };
-                    // Does not copy a body that arrived in one chunk.
-                    let body = collected.to_bytes();
                     let (Some(mut parts), Some(mut inner)) = (parts.take(), inner.take()) else {
                         return Poll::Ready(Err(polled_after_completion()));
                     };

@@ -93,8 +93,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::request::Parts;
 use http::{HeaderMap, Request, Response, StatusCode};
 use http_body::Body;
-use http_body_util::combinators::Collect;
-use http_body_util::{BodyExt, Either, Full, LengthLimitError, Limited};
+use http_body_util::{Either, Full, LengthLimitError, Limited};
 use kukuruku_sign::{MatchedKey, Signature, Verifier, VerifyError};
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
@@ -102,6 +101,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::BoxError;
+use crate::collect::CollectBytes;
 use crate::sign_request::SIGNATURE;
 
 /// The default body limit: 64 KiB (a callback is a few hundred bytes).
@@ -437,28 +437,35 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let (parts, body) = req.into_parts();
-        let state = match check_head(&parts.headers, &body, self.config.limit) {
-            Err(rejection) => State::Rejected {
-                response: Some(reject(&self.reject, &rejection)),
-            },
+        let (state, pending) = match check_head(&parts.headers, &body, self.config.limit) {
+            Err(rejection) => (
+                State::Rejected {
+                    response: Some(reject(&self.reject, &rejection)),
+                },
+                None,
+            ),
             Ok(signature) => {
                 let clone = self.inner.clone();
                 let inner = std::mem::replace(&mut self.inner, clone);
-                State::Reading {
-                    collect: Limited::new(body, self.config.limit).collect(),
-                    deadline: self.config.read_timeout,
-                    sleep: None,
-                    pending: Some(Pending {
+                (
+                    State::Reading {
+                        collect: CollectBytes::new(Limited::new(body, self.config.limit)),
+                        deadline: self.config.read_timeout,
+                        sleep: None,
+                    },
+                    Some(Pending {
                         parts,
                         signature,
                         inner,
                     }),
-                }
+                )
             }
         };
         ResponseFuture {
             state,
-            config: self.config.clone(),
+            pending,
+            verifier: Arc::clone(&self.config.verifier),
+            limit: self.config.limit,
             reject: self.reject.clone(),
         }
     }
@@ -485,7 +492,10 @@ pin_project! {
     {
         #[pin]
         state: State<B, S>,
-        config: Config,
+        // Outside the state: the request head is not moved again until the inner call.
+        pending: Option<Pending<S>>,
+        verifier: Arc<Verifier>,
+        limit: usize,
         reject: R,
     }
 }
@@ -503,11 +513,10 @@ pin_project! {
         },
         Reading {
             #[pin]
-            collect: Collect<Limited<B>>,
+            collect: CollectBytes<Limited<B>>,
             deadline: Option<Duration>,
             // Boxed: most bodies arrive at once and never need it, and it keeps the future small.
             sleep: Option<Pin<Box<Sleep>>>,
-            pending: Option<Pending<S>>,
         },
         Calling {
             #[pin]
@@ -542,7 +551,6 @@ where
                     collect,
                     deadline,
                     sleep,
-                    pending,
                 } => {
                     let outcome = match collect.poll(cx) {
                         Poll::Ready(outcome) => outcome,
@@ -562,12 +570,9 @@ where
                             continue;
                         }
                     };
-                    let next = match (outcome, pending.take()) {
+                    let next = match (outcome, this.pending.take()) {
                         (Err(err), _) => State::Rejected {
-                            response: Some(reject(
-                                this.reject,
-                                &read_error(err, this.config.limit),
-                            )),
+                            response: Some(reject(this.reject, &read_error(err, *this.limit))),
                         },
                         (Ok(_), None) => State::Rejected {
                             response: Some(reject(
@@ -575,13 +580,8 @@ where
                                 &Rejection::BodyRead("polled after completion".into()),
                             )),
                         },
-                        (Ok(collected), Some(mut pending)) => {
-                            let body = collected.to_bytes();
-                            match this
-                                .config
-                                .verifier
-                                .verify_signature(&body, &pending.signature)
-                            {
+                        (Ok(body), Some(mut pending)) => {
+                            match this.verifier.verify_signature(&body, &pending.signature) {
                                 Ok(matched) => {
                                     pending
                                         .parts
