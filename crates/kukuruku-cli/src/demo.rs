@@ -336,13 +336,18 @@ fn redact(url: &str, secret: &[&str]) -> String {
 pub(crate) async fn run() -> ExitCode {
     let started = Instant::now();
     let outcome = walk().await;
-    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    ExitCode::from(conclude(outcome, started.elapsed()))
+}
+
+/// Prints the last line and gives the exit status: 0 when every step passed, 1 otherwise.
+fn conclude(outcome: Result<u32, ()>, elapsed: Duration) -> u8 {
+    let elapsed = elapsed.as_secs_f64() * 1000.0;
     if let Ok(steps) = outcome {
         println!("\nall {steps} steps passed in {elapsed:.0} ms");
-        ExitCode::SUCCESS
+        0
     } else {
         println!("\nthe demo FAILED after {elapsed:.0} ms (see the step above)");
-        ExitCode::from(1)
+        1
     }
 }
 
@@ -1032,4 +1037,34 @@ async fn kuna(t: &mut Transcript, demo: &Demo) -> Result<(), ()> {
         ))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn two_steps(fail_first: bool) -> Result<u32, ()> {
+        let mut t = Transcript { steps: 0 };
+        step(&mut t, "first", async {
+            if fail_first {
+                Err("broken on purpose".to_owned())
+            } else {
+                Ok(((), vec![]))
+            }
+        })
+        .await?;
+        step(&mut t, "second", async { Ok(((), vec![])) }).await?;
+        Ok(t.steps)
+    }
+
+    #[tokio::test]
+    async fn a_failing_step_stops_the_walk_and_exits_non_zero() {
+        let failed = two_steps(true).await;
+        assert_eq!(failed, Err(()));
+        assert_eq!(conclude(failed, Duration::ZERO), 1);
+
+        let passed = two_steps(false).await;
+        assert_eq!(passed, Ok(2));
+        assert_eq!(conclude(passed, Duration::ZERO), 0);
+    }
 }
