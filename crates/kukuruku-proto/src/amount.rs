@@ -394,21 +394,11 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CurrencyVisitor;
-
-        impl Visitor<'_> for CurrencyVisitor {
-            type Value = Currency;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a currency code such as \"RUB\"")
-            }
-
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Currency, E> {
-                Ok(Currency::from_code(v))
-            }
-        }
-
-        deserializer.deserialize_str(CurrencyVisitor)
+        crate::ids::deserialize_open_text(
+            deserializer,
+            "a currency code such as \"RUB\"",
+            Currency::from_code,
+        )
     }
 }
 

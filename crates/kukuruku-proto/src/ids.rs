@@ -316,6 +316,36 @@ impl Visitor<'_> for TextOrInteger {
     }
 }
 
+/// Deserialises a string-valued wire enum that never fails on text (unknown values are kept):
+/// `parse` maps the text, `expecting` names it in the error for a non-string.
+pub(crate) fn deserialize_open_text<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+    parse: fn(&str) -> T,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct OpenText<T> {
+        expecting: &'static str,
+        parse: fn(&str) -> T,
+    }
+
+    impl<T> Visitor<'_> for OpenText<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.expecting)
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            Ok((self.parse)(v))
+        }
+    }
+
+    deserializer.deserialize_str(OpenText { expecting, parse })
+}
+
 /// Shortened untrusted text for error messages.
 pub(crate) fn shorten(text: &str) -> String {
     Truncated(text).to_string()

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
 
 /// The status of an order.
@@ -195,21 +195,11 @@ impl Serialize for OrderStatus {
 
 impl<'de> Deserialize<'de> for OrderStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StatusVisitor;
-
-        impl Visitor<'_> for StatusVisitor {
-            type Value = OrderStatus;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an order status (a string such as \"paid\")")
-            }
-
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<OrderStatus, E> {
-                Ok(OrderStatus::parse(v))
-            }
-        }
-
-        deserializer.deserialize_str(StatusVisitor)
+        crate::ids::deserialize_open_text(
+            deserializer,
+            "an order status (a string such as \"paid\")",
+            OrderStatus::parse,
+        )
     }
 }
 
@@ -263,21 +253,11 @@ impl Serialize for OrderType {
 
 impl<'de> Deserialize<'de> for OrderType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TypeVisitor;
-
-        impl Visitor<'_> for TypeVisitor {
-            type Value = OrderType;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an order type (\"payin\" or \"payout\")")
-            }
-
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<OrderType, E> {
-                Ok(OrderType::parse(v))
-            }
-        }
-
-        deserializer.deserialize_str(TypeVisitor)
+        crate::ids::deserialize_open_text(
+            deserializer,
+            "an order type (\"payin\" or \"payout\")",
+            OrderType::parse,
+        )
     }
 }
 
