@@ -24,8 +24,8 @@ use http::header::{CONTENT_TYPE, LOCATION};
 use http::{HeaderValue, StatusCode};
 use kukuruku_oidc::{AttemptStore, KukurukuId, LoginOptions};
 use kukuruku_proto::{
-    Amount, CALLBACK_ACK, Callback, Currency, Endpoint, JSON_CONTENT_TYPE, OrderId, OrderStatus,
-    OrderType, PayinRequest, PayoutRequest, StatusChange,
+    Amount, ApiConfig, CALLBACK_ACK, Callback, Currency, Endpoint, JSON_CONTENT_TYPE, OrderId,
+    OrderStatus, OrderType, PayinRequest, PayoutRequest, StatusChange,
 };
 use kukuruku_sandbox::{CallbackPolicy, DeliveryOutcome, KukuPayUser, Merchant, Sandbox};
 use kukuruku_sign::{SecretKey, Verifier};
@@ -302,6 +302,16 @@ async fn next_login(logins: &mut mpsc::UnboundedReceiver<LoggedIn>) -> Result<Lo
         .ok_or_else(|| "the merchant stopped".to_owned())
 }
 
+/// The JSON body a request carries, for the transcript (the client serialises its own copy).
+fn body_text<E: Endpoint>(endpoint: &E, config: &ApiConfig) -> String {
+    endpoint
+        .body(config)
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
 fn rub(minor: u64) -> String {
     Amount::new(minor).map_or_else(
         |_| format!("{minor} minor units of RUB"),
@@ -498,12 +508,7 @@ async fn payments(t: &mut Transcript, demo: &mut Demo) -> Result<(), ()> {
             .client_id(BUYER)
             .build()
             .map_err(|err| err.to_string())?;
-        let body = payin
-            .body(client.config())
-            .ok()
-            .flatten()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        let body = body_text(&payin, client.config());
         let created = client
             .create_payin(&payin)
             .await
@@ -636,12 +641,7 @@ async fn payments(t: &mut Transcript, demo: &mut Demo) -> Result<(), ()> {
             .user_email(PAYEE)
             .build()
             .map_err(|err| err.to_string())?;
-        let body = payout
-            .body(client.config())
-            .ok()
-            .flatten()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default();
+        let body = body_text(&payout, client.config());
         let created = client
             .create_payout(&payout)
             .await
