@@ -20,7 +20,6 @@ use tracing::Instrument;
 
 use crate::error::is_connect_error;
 use crate::retry::{Outcome, should_retry};
-use crate::sign_request::sign_parts;
 use crate::verify_response::{DEFAULT_RESPONSE_LIMIT, check_response};
 use crate::verify_signature::{Rejection, read_error};
 use crate::{BoxError, Error, RetryPolicy};
@@ -373,16 +372,12 @@ where
 
     async fn call_inner<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
         let shared = &self.shared;
-        let request = endpoint.to_request(&shared.config)?;
-        let (mut parts, body) = request.into_parts();
+        let mut request = endpoint.to_request(&shared.config)?;
         if E::REQUEST_SIGNED {
-            sign_parts(
-                &mut parts,
-                &body,
-                &shared.signer,
-                &shared.config.bodyless_signing_input(),
-            );
+            // proto's signing: the exact body bytes, or the D1 input for a body-less call.
+            kukuruku_proto::sign_request(&mut request, &shared.config, &shared.signer)?;
         }
+        let (parts, body) = request.into_parts();
         let method = parts.method.clone();
         let mut backoffs = shared.retry.backoffs();
         let mut attempt: u32 = 0;

@@ -206,20 +206,18 @@ where
 
 /// Signs `body` (or the D1 input when it is empty) and sets the headers on `parts`.
 pub(crate) fn sign_parts(parts: &mut Parts, body: &Bytes, signer: &Signer, bodyless: &[u8]) {
-    let signature = if body.is_empty() {
-        signer.sign(bodyless)
+    let input: &[u8] = if body.is_empty() {
+        bodyless
     } else {
         if !parts.headers.contains_key(CONTENT_TYPE) {
             parts
                 .headers
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        signer.sign(body)
+        body
     };
-    let hex = signature.to_hex();
     // 128 ASCII hex digits are always a valid header value.
-    if let Ok(mut value) = HeaderValue::from_bytes(hex.as_bytes()) {
-        value.set_sensitive(true);
+    if let Ok(value) = kukuruku_proto::signature_header(signer, input) {
         parts.headers.insert(SIGNATURE.clone(), value);
     }
 }
