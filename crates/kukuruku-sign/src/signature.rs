@@ -88,12 +88,18 @@ impl FromStr for Signature {
 impl Signature {
     /// Constant-time equality, as a `subtle::Choice`.
     ///
-    /// The 64 bytes are compared as eight `u64` words with `subtle` (eight constant-time word
-    /// comparisons rather than sixty-four byte comparisons: the same guarantee, a fraction of
-    /// the instructions).
+    /// The 64 bytes are read as eight `u64` words; their differences are OR-ed together
+    /// without a branch, and only the folded word goes through `subtle`'s constant-time
+    /// comparison with zero (one optimisation barrier rather than eight, or sixty-four for a
+    /// byte-wise comparison: the same guarantee, a fraction of the work).
     pub(crate) fn ct_eq(&self, other: &Self) -> subtle::Choice {
         use subtle::ConstantTimeEq;
-        words(&self.0).ct_eq(&words(&other.0))
+        let (ours, theirs) = (words(&self.0), words(&other.0));
+        let mut difference = 0u64;
+        for (a, b) in ours.iter().zip(theirs.iter()) {
+            difference |= a ^ b;
+        }
+        difference.ct_eq(&0)
     }
 }
 
