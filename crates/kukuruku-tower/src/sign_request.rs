@@ -57,7 +57,7 @@ use tower_service::Service;
 use kukuruku_proto::ApiConfig;
 
 use crate::BoxError;
-use crate::collect::CollectBytes;
+use crate::collect::{CollectBytes, CollectError};
 
 /// The `signature` header name.
 pub(crate) static SIGNATURE: http::HeaderName = http::HeaderName::from_static("signature");
@@ -282,7 +282,15 @@ where
                     // Does not copy a body that arrived in one chunk.
                     let body = match ready!(collect.poll(cx)) {
                         Ok(body) => body,
-                        Err(err) => return Poll::Ready(Err(BodyReadError(err.into()).into())),
+                        Err(CollectError::Body(err)) => {
+                            return Poll::Ready(Err(BodyReadError(err.into()).into()));
+                        }
+                        // Not reached: the collector has no limit here.
+                        Err(CollectError::TooLarge) => {
+                            return Poll::Ready(Err(
+                                BodyReadError("the body is too large".into()).into()
+                            ));
+                        }
                     };
                     let (Some(mut parts), Some(mut inner)) = (parts.take(), inner.take()) else {
                         return Poll::Ready(Err(polled_after_completion()));

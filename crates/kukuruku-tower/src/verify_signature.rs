@@ -93,7 +93,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::request::Parts;
 use http::{HeaderMap, Request, Response, StatusCode};
 use http_body::Body;
-use http_body_util::{Either, Full, LengthLimitError, Limited};
+use http_body_util::{Either, Full, LengthLimitError};
 use kukuruku_sign::{MatchedKey, Signature, Verifier, VerifyError};
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
@@ -101,7 +101,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::BoxError;
-use crate::collect::CollectBytes;
+use crate::collect::{CollectBytes, CollectError};
 use crate::sign_request::SIGNATURE;
 
 /// The default body limit: 64 KiB (a callback is a few hundred bytes).
@@ -437,36 +437,33 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let (parts, body) = req.into_parts();
-        let (state, pending) = match check_head(&parts.headers, &body, self.config.limit) {
-            Err(rejection) => (
-                State::Rejected {
-                    response: Some(reject(&self.reject, &rejection)),
+        // Each arm builds the whole future in one expression, so that it is written once, in
+        // place, rather than assembled from pieces and moved.
+        match check_head(&parts.headers, &body, self.config.limit) {
+            Err(rejection) => ResponseFuture {
+                state: State::Rejected {
+                    rejection: Some(rejection),
                 },
-                None,
-            ),
+                verifier: Arc::clone(&self.config.verifier),
+                reject: self.reject.clone(),
+            },
             Ok(signature) => {
+                // The ready service goes into the future; a fresh clone stays here (tower's
+                // usual pattern for services that do async work before calling the inner one).
                 let clone = self.inner.clone();
-                let inner = std::mem::replace(&mut self.inner, clone);
-                (
-                    State::Reading {
-                        collect: CollectBytes::new(Limited::new(body, self.config.limit)),
+                ResponseFuture {
+                    state: State::Reading {
+                        collect: CollectBytes::limited(body, self.config.limit),
+                        parts,
+                        signature,
+                        inner: std::mem::replace(&mut self.inner, clone),
                         deadline: self.config.read_timeout,
                         sleep: None,
                     },
-                    Some(Pending {
-                        parts,
-                        signature,
-                        inner,
-                    }),
-                )
+                    verifier: Arc::clone(&self.config.verifier),
+                    reject: self.reject.clone(),
+                }
             }
-        };
-        ResponseFuture {
-            state,
-            pending,
-            verifier: Arc::clone(&self.config.verifier),
-            limit: self.config.limit,
-            reject: self.reject.clone(),
         }
     }
 }
@@ -474,12 +471,6 @@ where
 fn reject<R: OnRejection>(reject: &R, rejection: &Rejection) -> Response<Full<Bytes>> {
     tracing::debug!(status = rejection.status().as_u16(), reason = %rejection, "kukuruku request refused");
     reject.on_rejection(rejection)
-}
-
-struct Pending<S> {
-    parts: Parts,
-    signature: Signature,
-    inner: S,
 }
 
 pin_project! {
@@ -492,28 +483,28 @@ pin_project! {
     {
         #[pin]
         state: State<B, S>,
-        // Outside the state: the request head is not moved again until the inner call.
-        pending: Option<Pending<S>>,
         verifier: Arc<Verifier>,
-        limit: usize,
         reject: R,
     }
 }
 
 pin_project! {
     #[project = StateProj]
+    #[project_replace = StateOwned]
     enum State<B, S>
     where
         B: Body,
         B::Error: Into<BoxError>,
         S: Service<Request<Full<Bytes>>>,
     {
-        Rejected {
-            response: Option<Response<Full<Bytes>>>,
-        },
+        // The request head waits here, beside the body being read, and moves only once: into
+        // the request for the inner service.
         Reading {
             #[pin]
-            collect: CollectBytes<Limited<B>>,
+            collect: CollectBytes<B>,
+            parts: Parts,
+            signature: Signature,
+            inner: S,
             deadline: Option<Duration>,
             // Boxed: most bodies arrive at once and never need it, and it keeps the future small.
             sleep: Option<Pin<Box<Sleep>>>,
@@ -522,6 +513,11 @@ pin_project! {
             #[pin]
             future: S::Future,
         },
+        // The answer is built when the future is polled, by the layer's `OnRejection`.
+        Rejected {
+            rejection: Option<Rejection>,
+        },
+        Done,
     }
 }
 
@@ -537,23 +533,30 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         loop {
-            match this.state.as_mut().project() {
-                StateProj::Rejected { response } => {
-                    let response = response.take().unwrap_or_else(|| {
-                        reject(
-                            this.reject,
-                            &Rejection::BodyRead("polled after completion".into()),
-                        )
-                    });
-                    return Poll::Ready(Ok(response.map(Either::Right)));
+            let rejection = match this.state.as_mut().project() {
+                StateProj::Calling { future } => {
+                    let response = ready!(future.poll(cx))?;
+                    return Poll::Ready(Ok(response.map(Either::Left)));
                 }
+                StateProj::Rejected { rejection } => rejection
+                    .take()
+                    .unwrap_or_else(|| Rejection::BodyRead("polled after completion".into())),
+                StateProj::Done => Rejection::BodyRead("polled after completion".into()),
                 StateProj::Reading {
-                    collect,
+                    mut collect,
+                    signature,
                     deadline,
                     sleep,
+                    ..
                 } => {
-                    let outcome = match collect.poll(cx) {
-                        Poll::Ready(outcome) => outcome,
+                    let outcome = match collect.as_mut().poll(cx) {
+                        Poll::Ready(Ok(body)) => Ok(body),
+                        Poll::Ready(Err(CollectError::TooLarge)) => Err(Rejection::TooLarge {
+                            limit: collect.limit(),
+                        }),
+                        Poll::Ready(Err(CollectError::Body(err))) => {
+                            Err(Rejection::BodyRead(err.into()))
+                        }
                         Poll::Pending => {
                             let Some(after) = *deadline else {
                                 return Poll::Pending;
@@ -563,52 +566,37 @@ where
                             let timer =
                                 sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(after)));
                             ready!(timer.as_mut().poll(cx));
-                            let response = reject(this.reject, &Rejection::Timeout(after));
-                            this.state.set(State::Rejected {
-                                response: Some(response),
-                            });
+                            Err(Rejection::Timeout(after))
+                        }
+                    };
+                    match outcome.and_then(|body| {
+                        this.verifier
+                            .verify_signature(&body, signature)
+                            .map(|matched| (body, matched))
+                            .map_err(Rejection::InvalidSignature)
+                    }) {
+                        Ok((body, matched)) => {
+                            // The head and the inner service leave the state by value (the
+                            // head's only move since `call`); the state becomes the inner call.
+                            let StateOwned::Reading {
+                                mut parts,
+                                mut inner,
+                                ..
+                            } = this.state.as_mut().project_replace(State::Done)
+                            else {
+                                continue;
+                            };
+                            parts.extensions.insert(VerifiedSignature::new(matched));
+                            let future = inner.call(Request::from_parts(parts, Full::new(body)));
+                            this.state.set(State::Calling { future });
                             continue;
                         }
-                    };
-                    let next = match (outcome, this.pending.take()) {
-                        (Err(err), _) => State::Rejected {
-                            response: Some(reject(this.reject, &read_error(err, *this.limit))),
-                        },
-                        (Ok(_), None) => State::Rejected {
-                            response: Some(reject(
-                                this.reject,
-                                &Rejection::BodyRead("polled after completion".into()),
-                            )),
-                        },
-                        (Ok(body), Some(mut pending)) => {
-                            match this.verifier.verify_signature(&body, &pending.signature) {
-                                Ok(matched) => {
-                                    pending
-                                        .parts
-                                        .extensions
-                                        .insert(VerifiedSignature::new(matched));
-                                    let request =
-                                        Request::from_parts(pending.parts, Full::new(body));
-                                    State::Calling {
-                                        future: pending.inner.call(request),
-                                    }
-                                }
-                                Err(err) => State::Rejected {
-                                    response: Some(reject(
-                                        this.reject,
-                                        &Rejection::InvalidSignature(err),
-                                    )),
-                                },
-                            }
-                        }
-                    };
-                    this.state.set(next);
+                        Err(rejection) => rejection,
+                    }
                 }
-                StateProj::Calling { future } => {
-                    let response = ready!(future.poll(cx))?;
-                    return Poll::Ready(Ok(response.map(Either::Left)));
-                }
-            }
+            };
+            this.state.set(State::Done);
+            return Poll::Ready(Ok(reject(this.reject, &rejection).map(Either::Right)));
         }
     }
 }
