@@ -12,6 +12,10 @@
 //! - `bench-count`: instructions per signature and verification (callgrind: exact and repeatable
 //!   on a shared machine, where criterion's times are noisy), ours beside raw `hmac` re-keyed and
 //!   pre-keyed, as a Markdown table.
+//! - `bench-ratio [ROUNDS]`: the tower layers' cost over raw HMAC in wall time, as a Markdown
+//!   table: every case timed in turn, round after round, keeping each one's fastest batch, so
+//!   that the ratio holds still on a shared machine (criterion's medians move by several percent
+//!   between runs here).
 //! - `fuzz [TARGET [SECONDS]]`: without a target, builds every fuzz target (plain `cargo build`,
 //!   any toolchain); with one, runs it under cargo-fuzz for SECONDS (default 60).
 //! - `vectors`: regenerates the signature vectors with real `python3`, `node` and `php`.
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
             "wasm" => wasm(),
             "bench" => cargo(&[&["bench", "--workspace"][..], &as_strs(&rest)].concat()),
             "bench-count" => bench_count(),
+            "bench-ratio" => bench_ratio(&rest),
             "fuzz" => fuzz(&rest),
             "bench-table" => bench_table(rest.first().map(String::as_str)),
             "vectors" => run(Command::new("bash")
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
                  bench    criterion benchmarks (extra args go to cargo bench)\n  \
                  bench-table [DIR]  Markdown table of the last criterion medians\n  \
                  bench-count  instructions per sign/verify under callgrind (kukuruku-sign)\n  \
+                 bench-ratio [ROUNDS]  the tower layers' cost over raw HMAC, interleaved timing\n  \
                  fuzz [TARGET [SECONDS]]  build the fuzz targets, or run one with cargo-fuzz\n  \
                  vectors  regenerate signature vectors with python3, node and php\n  \
                  demo     cargo run -p kukuruku-cli -- demo"
@@ -340,9 +346,14 @@ fn layer_count() -> Result<(), String> {
         let n = 200;
         let mut per = Vec::new();
         for case in ["inner", "hmac", "verify", "sign"] {
-            let base = callgrind(&exe, &[case, &size.to_string(), "0"])?;
-            let total = callgrind(&exe, &[case, &size.to_string(), &n.to_string()])?;
-            per.push((total - base) / f64::from(n));
+            // Only the example's `measured` function is counted: building the requests and
+            // dropping the answers are left out, as criterion's `iter_batched` leaves them out.
+            let total = callgrind_only(
+                &exe,
+                "*layer_instructions::measured*",
+                &[case, &size.to_string(), &n.to_string()],
+            )?;
+            per.push(total / f64::from(n));
         }
         println!(
             "| {name} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3}x | {:.3}x |",
@@ -357,9 +368,39 @@ fn layer_count() -> Result<(), String> {
     Ok(())
 }
 
+/// The tower layers' cost over raw HMAC in wall time (`examples/layer_ratio.rs`).
+fn bench_ratio(args: &[String]) -> Result<(), String> {
+    cargo(
+        &[
+            &[
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "kukuruku-tower",
+                "--example",
+                "layer_ratio",
+                "--",
+            ][..],
+            &as_strs(args),
+        ]
+        .concat(),
+    )
+}
+
 fn callgrind(exe: &Path, args: &[&str]) -> Result<f64, String> {
-    let out = Command::new("valgrind")
-        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+    callgrind_only(exe, "", args)
+}
+
+/// Instructions of `exe args`, or with `function` (a callgrind pattern) only those spent inside
+/// that function and its callees.
+fn callgrind_only(exe: &Path, function: &str, args: &[&str]) -> Result<f64, String> {
+    let mut command = Command::new("valgrind");
+    command.args(["--tool=callgrind", "--callgrind-out-file=/dev/null"]);
+    if !function.is_empty() {
+        command.arg(format!("--toggle-collect={function}"));
+    }
+    let out = command
         .arg(exe)
         .args(args)
         .output()
