@@ -437,8 +437,6 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let (parts, body) = req.into_parts();
-        // Each arm builds the whole future in one expression, so that it is written once, in
-        // place, rather than assembled from pieces and moved.
         match check_head(&parts.headers, &body, self.config.limit) {
             Err(rejection) => ResponseFuture {
                 state: State::Rejected {
@@ -497,8 +495,8 @@ pin_project! {
         B::Error: Into<BoxError>,
         S: Service<Request<Full<Bytes>>>,
     {
-        // The request head waits here, beside the body being read, and moves only once: into
-        // the request for the inner service.
+        // The request head and the inner service wait here, beside the body being read, until
+        // the body is verified.
         Reading {
             #[pin]
             collect: CollectBytes<B>,
@@ -576,8 +574,8 @@ where
                             .map_err(Rejection::InvalidSignature)
                     }) {
                         Ok((body, matched)) => {
-                            // The head and the inner service leave the state by value (the
-                            // head's only move since `call`); the state becomes the inner call.
+                            // The head and the inner service leave the state by value; the
+                            // state becomes the inner call.
                             let StateOwned::Reading {
                                 mut parts,
                                 mut inner,
