@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use kukuruku_proto::{
     ApiConfig, BodylessSigning, Endpoint, MerchantId, MerchantIdFormat, Order, OrderId,
     OrderStatusRequest, PayinCreated, PayinRequest, PayoutCreated, PayoutRequest, RequestError,
@@ -18,6 +18,7 @@ use tower::ServiceExt;
 use tower_service::Service;
 use tracing::Instrument;
 
+use crate::collect::CollectBytes;
 use crate::error::is_connect_error;
 use crate::retry::{Outcome, should_retry};
 use crate::verify_response::{DEFAULT_RESPONSE_LIMIT, check_response};
@@ -434,8 +435,8 @@ where
                 Error::Transport { source, connect }
             })?;
             let (parts, body) = response.into_parts();
-            match Limited::new(body, limit).collect().await {
-                Ok(collected) => Ok((parts, collected.to_bytes())),
+            match CollectBytes::limited(body, limit).await {
+                Ok(bytes) => Ok((parts, bytes)),
                 Err(err) => match read_error(err, limit) {
                     Rejection::TooLarge { limit } => Err(Error::UnexpectedResponse {
                         status: parts.status,

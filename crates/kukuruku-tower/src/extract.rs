@@ -46,12 +46,12 @@
 
 use std::fmt;
 
+use crate::collect::CollectBytes;
 use axum::extract::{FromRef, FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue};
-use http_body_util::{BodyExt, Limited};
 use kukuruku_sign::Verifier;
 use serde::de::DeserializeOwned;
 
@@ -136,12 +136,9 @@ where
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         if req.extensions().get::<VerifiedSignature>().is_some() {
             // The layer read, limited and verified these bytes already.
-            let bytes = req
-                .into_body()
-                .collect()
+            let bytes = CollectBytes::new(req.into_body())
                 .await
-                .map_err(|err| VerifiedRejection::Signature(Rejection::BodyRead(err.into())))?
-                .to_bytes();
+                .map_err(|err| VerifiedRejection::Signature(read_error(err, usize::MAX)))?;
             return parse(&bytes).map(Self);
         }
         let Some(verifier) = req.extensions().get::<Verifier>().cloned() else {
@@ -173,7 +170,7 @@ async fn verify_and_parse<T: DeserializeOwned>(
     let (parts, body) = req.into_parts();
     let signature =
         check_head(&parts.headers, &body, DEFAULT_LIMIT).map_err(VerifiedRejection::Signature)?;
-    let read = Limited::new(body, DEFAULT_LIMIT).collect();
+    let read = CollectBytes::limited(body, DEFAULT_LIMIT);
     let bytes = match tokio::time::timeout(DEFAULT_READ_TIMEOUT, read).await {
         Err(_) => {
             return Err(VerifiedRejection::Signature(Rejection::Timeout(
@@ -181,7 +178,7 @@ async fn verify_and_parse<T: DeserializeOwned>(
             )));
         }
         Ok(Err(err)) => return Err(VerifiedRejection::Signature(read_error(err, DEFAULT_LIMIT))),
-        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Ok(bytes)) => bytes,
     };
     verifier
         .verify_signature(&bytes, &signature)

@@ -50,13 +50,13 @@ use bytes::Bytes;
 use http::response::Parts;
 use http::{HeaderMap, Response};
 use http_body::Body;
-use http_body_util::combinators::Collect;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use kukuruku_sign::{MatchedKey, Verifier, VerifyError};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::collect::CollectBytes;
 use crate::sign_request::SIGNATURE;
 use crate::verify_signature::{Rejection, read_error};
 use crate::{BoxError, VerifiedSignature};
@@ -266,7 +266,7 @@ pin_project! {
         },
         Reading {
             #[pin]
-            collect: Collect<Limited<B>>,
+            collect: CollectBytes<B>,
             parts: Option<Parts>,
         },
     }
@@ -289,7 +289,7 @@ where
                     let response = ready!(future.poll(cx)).map_err(Into::into)?;
                     let (parts, body) = response.into_parts();
                     this.state.set(State::Reading {
-                        collect: Limited::new(body, this.config.limit).collect(),
+                        collect: CollectBytes::limited(body, this.config.limit),
                         parts: Some(parts),
                     });
                 }
@@ -301,7 +301,7 @@ where
                         ));
                     };
                     let body = match outcome {
-                        Ok(collected) => collected.to_bytes(),
+                        Ok(bytes) => bytes,
                         Err(err) => {
                             let err = match read_error(err, this.config.limit) {
                                 Rejection::TooLarge { limit } => {

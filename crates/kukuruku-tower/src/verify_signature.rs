@@ -93,7 +93,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::request::Parts;
 use http::{HeaderMap, Request, Response, StatusCode};
 use http_body::Body;
-use http_body_util::{Either, Full, LengthLimitError};
+use http_body_util::{Either, Full};
 use kukuruku_sign::{MatchedKey, Signature, Verifier, VerifyError};
 use pin_project_lite::pin_project;
 use tokio::time::Sleep;
@@ -411,12 +411,11 @@ pub(crate) fn check_head<B: Body>(
         .map_err(|err| Rejection::InvalidSignature(VerifyError::Malformed(err)))
 }
 
-/// Turns an error from reading a [`Limited`] body into a rejection.
-pub(crate) fn read_error(err: BoxError, limit: usize) -> Rejection {
-    if err.downcast_ref::<LengthLimitError>().is_some() {
-        Rejection::TooLarge { limit }
-    } else {
-        Rejection::BodyRead(err)
+/// Turns a failure to read a body with [`CollectBytes::limited`] into a rejection.
+pub(crate) fn read_error<E: Into<BoxError>>(err: CollectError<E>, limit: usize) -> Rejection {
+    match err {
+        CollectError::TooLarge => Rejection::TooLarge { limit },
+        CollectError::Body(err) => Rejection::BodyRead(err.into()),
     }
 }
 
@@ -548,12 +547,8 @@ where
                     ..
                 } => {
                     let outcome = match collect.as_mut().poll(cx) {
-                        Poll::Ready(Ok(body)) => Ok(body),
-                        Poll::Ready(Err(CollectError::TooLarge)) => Err(Rejection::TooLarge {
-                            limit: collect.limit(),
-                        }),
-                        Poll::Ready(Err(CollectError::Body(err))) => {
-                            Err(Rejection::BodyRead(err.into()))
+                        Poll::Ready(outcome) => {
+                            outcome.map_err(|err| read_error(err, collect.limit()))
                         }
                         Poll::Pending => {
                             let Some(after) = *deadline else {
