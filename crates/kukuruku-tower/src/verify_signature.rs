@@ -547,9 +547,8 @@ where
                     ..
                 } => {
                     let outcome = match collect.as_mut().poll(cx) {
-                        Poll::Ready(outcome) => {
-                            outcome.map_err(|err| read_error(err, collect.limit()))
-                        }
+                        Poll::Ready(Ok(body)) => Ok(body),
+                        Poll::Ready(Err(err)) => Err(read_error(err, collect.limit())),
                         Poll::Pending => {
                             let Some(after) = *deadline else {
                                 return Poll::Pending;
