@@ -21,31 +21,25 @@ use tower::Service;
 
 fn layers(c: &mut Criterion) {
     for (name, len) in [("274B", 274usize), ("64KiB", 64 * 1024)] {
-        let fixture::Fixture {
-            requests,
-            signer,
-            mut alone,
-            mut verify,
-            mut sign,
-        } = fixture::fixture(len);
+        let mut f = fixture::fixture(len);
         let mut group = c.benchmark_group(name);
         group.throughput(Throughput::Bytes(len as u64));
 
         group.bench_function("inner service alone", |b| {
             b.iter_batched(
-                || requests.signed(),
-                |req| alone.call(req).now_or_never().unwrap().unwrap(),
+                || f.requests.signed(),
+                |req| f.alone.call(req).now_or_never().unwrap().unwrap(),
                 BatchSize::SmallInput,
             );
         });
         group.bench_function("raw HMAC-SHA512", |b| {
-            b.iter(|| signer.sign(black_box(&requests.body)));
+            b.iter(|| f.signer.sign(black_box(&f.requests.body)));
         });
         group.bench_function("VerifySignature + inner", |b| {
             b.iter_batched(
-                || requests.signed(),
+                || f.requests.signed(),
                 |req| {
-                    let response = verify.call(req).now_or_never().unwrap().unwrap();
+                    let response = f.verify.call(req).now_or_never().unwrap().unwrap();
                     assert_eq!(response.status(), 200);
                     response
                 },
@@ -54,8 +48,8 @@ fn layers(c: &mut Criterion) {
         });
         group.bench_function("SignRequest + inner", |b| {
             b.iter_batched(
-                || requests.unsigned(),
-                |req| sign.call(req).now_or_never().unwrap().unwrap(),
+                || f.requests.unsigned(),
+                |req| f.sign.call(req).now_or_never().unwrap().unwrap(),
                 BatchSize::SmallInput,
             );
         });

@@ -26,13 +26,7 @@ const CASES: usize = 4;
 
 /// The fastest batch of each case, in nanoseconds per call.
 fn measure(size: usize, batch: usize, rounds: usize) -> [f64; CASES] {
-    let fixture::Fixture {
-        requests,
-        signer,
-        mut alone,
-        mut verify,
-        mut sign,
-    } = fixture::fixture(size);
+    let mut f = fixture::fixture(size);
     let mut best = [f64::INFINITY; CASES];
     for round in 0..rounds {
         for step in 0..CASES {
@@ -41,9 +35,9 @@ fn measure(size: usize, batch: usize, rounds: usize) -> [f64; CASES] {
             let batch_of: Vec<_> = (0..batch)
                 .map(|_| {
                     if case == 3 {
-                        requests.unsigned()
+                        f.requests.unsigned()
                     } else {
-                        requests.signed()
+                        f.requests.signed()
                     }
                 })
                 .collect();
@@ -53,24 +47,24 @@ fn measure(size: usize, batch: usize, rounds: usize) -> [f64; CASES] {
             match case {
                 0 => {
                     for req in batch_of {
-                        answers.push(alone.call(req).now_or_never().unwrap().unwrap().map(drop));
+                        answers.push(f.alone.call(req).now_or_never().unwrap().unwrap().map(drop));
                     }
                 }
                 1 => {
                     for _ in 0..batch {
-                        black_box(signer.sign(black_box(&requests.body)));
+                        black_box(f.signer.sign(black_box(&f.requests.body)));
                     }
                     unused = batch_of;
                 }
                 2 => {
                     for req in batch_of {
-                        let answer = verify.call(req).now_or_never().unwrap().unwrap();
+                        let answer = f.verify.call(req).now_or_never().unwrap().unwrap();
                         answers.push(answer.map(drop));
                     }
                 }
                 _ => {
                     for req in batch_of {
-                        let answer = sign.call(req).now_or_never().unwrap().unwrap();
+                        let answer = f.sign.call(req).now_or_never().unwrap().unwrap();
                         answers.push(answer.map(drop));
                     }
                 }
