@@ -135,6 +135,20 @@ async fn a_body_with_a_content_length_over_the_limit_is_refused_before_reading()
 }
 
 #[tokio::test]
+async fn every_content_length_counts_not_only_the_first() {
+    let polled = Arc::new(Mutex::new(false));
+    let mut req = callback(watched(Arc::clone(&polled), b"{}"), &[&sign(b"{}")]);
+    req.headers_mut()
+        .append("content-length", "2".parse().unwrap());
+    req.headers_mut()
+        .append("content-length", "65537".parse().unwrap());
+    let (status, _, seen) = run(layer(), req).await;
+    assert_eq!(status, 413);
+    assert!(seen.is_empty());
+    assert!(!*polled.lock().unwrap(), "the body was read");
+}
+
+#[tokio::test]
 async fn a_known_size_over_a_custom_limit_is_refused() {
     let body = "x".repeat(101);
     let signature = sign(body.as_bytes());
