@@ -105,7 +105,8 @@ pub use payout::{PayoutCreated, PayoutRequest, PayoutRequestBuilder};
 pub use profile::Profile;
 #[cfg(feature = "sign")]
 pub use signing::{
-    parse_verified_response, sign_request, signature_header, signed_request, verify_response,
+    parse_verified_response, sign_request, signature_header, signature_header_value,
+    signed_request, verify_response,
 };
 pub use status::{OrderStatus, OrderType, StatusChange};
 pub use validate::check_email;

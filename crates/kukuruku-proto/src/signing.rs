@@ -2,14 +2,19 @@
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response};
-use kukuruku_sign::{MatchedKey, Signer, Verifier};
+use kukuruku_sign::{MatchedKey, Signature, Signer, Verifier};
 
 use crate::{ApiConfig, Endpoint, RequestError, ResponseError};
 
 /// The `signature` header value for `input`: 128 lower-case hex digits, marked sensitive so
 /// that HTTP libraries keep it out of logs.
 pub fn signature_header(signer: &Signer, input: &[u8]) -> Result<HeaderValue, RequestError> {
-    let hex = signer.sign(input).to_hex();
+    signature_header_value(&signer.sign(input))
+}
+
+/// The `signature` header value of an already computed `signature`, marked sensitive.
+pub fn signature_header_value(signature: &Signature) -> Result<HeaderValue, RequestError> {
+    let hex = signature.to_hex();
     let mut value =
         HeaderValue::from_bytes(hex.as_bytes()).map_err(|error| RequestError::Http {
             reason: error.to_string(),

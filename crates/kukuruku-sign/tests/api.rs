@@ -1,7 +1,7 @@
 //! The API's promises that are not properties: errors, redaction, whitespace and case rules.
 
 use kukuruku_sign::{
-    KeyError, MalformedSignature, SecretKey, Signature, Signer, Verifier, VerifyError,
+    KeyError, MalformedSignature, MatchedKey, SecretKey, Signature, Signer, Verifier, VerifyError,
 };
 
 const KEY: &str = "rmQXpjQyAtzS65oVhRLwY9s669UyDKJl";
@@ -168,6 +168,32 @@ fn with_key_adds_a_fallback() {
         verifier.verify(b"x", by_stranger.as_str()),
         Err(VerifyError::Mismatch)
     );
+}
+
+#[test]
+fn a_single_key_verifier_lends_its_signer() {
+    let current = SecretKey::new("current").unwrap();
+    let stranger = Signer::new(&SecretKey::new("stranger").unwrap());
+    let verifier = Verifier::new(&current);
+    let signer = verifier.single_key().expect("one key");
+    let signature = Signer::new(&current).sign(b"x");
+    // The lent signer and the verifier agree, on a match and on a mismatch.
+    assert_eq!(signer.verify_signature(b"x", &signature), Ok(()));
+    assert_eq!(
+        verifier.verify_signature(b"x", &signature).unwrap(),
+        MatchedKey::FIRST
+    );
+    assert_eq!(MatchedKey::FIRST.index(), 0);
+    let forged = stranger.sign(b"x");
+    assert_eq!(
+        signer.verify_signature(b"x", &forged),
+        Err(VerifyError::Mismatch)
+    );
+    assert_eq!(
+        signer.verify_signature(b"y", &signature),
+        Err(VerifyError::Mismatch)
+    );
+    assert!(verifier.with_key(&current).single_key().is_none());
 }
 
 #[test]

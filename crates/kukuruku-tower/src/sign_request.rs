@@ -49,7 +49,7 @@ use http::request::Parts;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::Full;
-use kukuruku_sign::{SecretKey, Signer};
+use kukuruku_sign::{SecretKey, Signature, Signer};
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -73,6 +73,19 @@ pub struct SignRequestLayer {
 struct Shared {
     signer: Signer,
     bodyless: Bytes,
+    // Signed once: every body-less request signs the same bytes.
+    bodyless_signature: Signature,
+}
+
+impl Shared {
+    fn new(signer: Signer, bodyless: Bytes) -> Arc<Self> {
+        let bodyless_signature = signer.sign(&bodyless);
+        Arc::new(Self {
+            signer,
+            bodyless,
+            bodyless_signature,
+        })
+    }
 }
 
 impl SignRequestLayer {
@@ -84,10 +97,7 @@ impl SignRequestLayer {
     /// Signs with an existing [`Signer`].
     pub fn from_signer(signer: Signer) -> Self {
         Self {
-            shared: Arc::new(Shared {
-                signer,
-                bodyless: Bytes::from_static(b"{}"),
-            }),
+            shared: Shared::new(signer, Bytes::from_static(b"{}")),
         }
     }
 
@@ -102,10 +112,7 @@ impl SignRequestLayer {
     #[must_use]
     pub fn bodyless_input(self, input: impl Into<Bytes>) -> Self {
         Self {
-            shared: Arc::new(Shared {
-                signer: self.shared.signer.clone(),
-                bodyless: input.into(),
-            }),
+            shared: Shared::new(self.shared.signer.clone(), input.into()),
         }
     }
 }
@@ -198,26 +205,30 @@ where
                 collect: CollectBytes::new(body),
                 parts: Some(parts),
                 inner: Some(inner),
-                shared: Arc::clone(&self.shared),
+                // Copies, not the shared state: cheaper than its reference count's two atomic
+                // updates (see `verify_signature::Keys`).
+                signer: self.shared.signer.clone(),
+                bodyless: self.shared.bodyless_signature,
             },
         }
     }
 }
 
-/// Signs `body` (or the D1 input when it is empty) and sets the headers on `parts`.
-pub(crate) fn sign_parts(parts: &mut Parts, body: &Bytes, signer: &Signer, bodyless: &[u8]) {
-    let input: &[u8] = if body.is_empty() {
-        bodyless
+/// Signs `body` (or, when it is empty, uses the signature of the D1 input) and sets the headers
+/// on `parts`.
+pub(crate) fn sign_parts(parts: &mut Parts, body: &Bytes, signer: &Signer, bodyless: &Signature) {
+    let signature = if body.is_empty() {
+        *bodyless
     } else {
         if !parts.headers.contains_key(CONTENT_TYPE) {
             parts
                 .headers
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        body
+        signer.sign(body)
     };
     // 128 ASCII hex digits are always a valid header value.
-    if let Ok(value) = kukuruku_proto::signature_header(signer, input) {
+    if let Ok(value) = kukuruku_proto::signature_header_value(&signature) {
         parts.headers.insert(SIGNATURE.clone(), value);
     }
 }
@@ -251,7 +262,8 @@ pin_project! {
             collect: CollectBytes<B>,
             parts: Option<Parts>,
             inner: Option<S>,
-            shared: Arc<Shared>,
+            signer: Signer,
+            bodyless: Signature,
         },
         Calling {
             #[pin]
@@ -277,7 +289,8 @@ where
                     collect,
                     parts,
                     inner,
-                    shared,
+                    signer,
+                    bodyless,
                 } => {
                     // Does not copy a body that arrived in one chunk.
                     let body = match ready!(collect.poll(cx)) {
@@ -295,7 +308,7 @@ where
                     let (Some(mut parts), Some(mut inner)) = (parts.take(), inner.take()) else {
                         return Poll::Ready(Err(polled_after_completion()));
                     };
-                    sign_parts(&mut parts, &body, &shared.signer, &shared.bodyless);
+                    sign_parts(&mut parts, &body, signer, bodyless);
                     let future = inner.call(Request::from_parts(parts, Full::new(body)));
                     this.state.set(State::Calling { future });
                 }
