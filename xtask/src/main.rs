@@ -286,7 +286,8 @@ fn bench_count() -> Result<(), String> {
     ];
     cargo(&[
         "build",
-        "--release",
+        "--profile",
+        "bench",
         "-p",
         "kukuruku-sign",
         "--example",
@@ -330,7 +331,8 @@ fn bench_count() -> Result<(), String> {
 fn layer_count() -> Result<(), String> {
     cargo(&[
         "build",
-        "--release",
+        "--profile",
+        "bench",
         "-p",
         "kukuruku-tower",
         "--example",
@@ -375,7 +377,8 @@ fn bench_ratio(args: &[String]) -> Result<(), String> {
             &[
                 "run",
                 "--quiet",
-                "--release",
+                "--profile",
+                "bench",
                 "-p",
                 "kukuruku-tower",
                 "--example",
