@@ -6,9 +6,10 @@
 //! through `VerifySignature` + inner and an unsigned one through `SignRequest` + inner. Each
 //! round times every case once, one batch each, in turn, so that a slow spell of the machine
 //! falls on all of them alike; each case keeps its fastest batch over the rounds (noise only ever
-//! adds time). Requests are built before a batch's clock starts and its answers dropped after it
-//! stops, as in the criterion bench (`benches/layers.rs`), whose medians move by several percent
-//! from one run to the next here.
+//! adds time). It does so twice, with the two ways of feeding requests of the criterion bench
+//! (`benches/layers.rs`): built per call inside the timed loop (the measure of record), or
+//! prebuilt before the clock starts. Criterion's medians move by several percent from one run to
+//! the next here; these minimums move less.
 //!
 //! The ratio is the issue's: (layer + inner − inner alone) ÷ raw HMAC.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -24,54 +25,73 @@ use tower::Service;
 
 const CASES: usize = 4;
 
+/// How the requests reach the services (see `benches/layers.rs`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Feed {
+    /// Each call builds its request inside the timed loop, in the inner-alone case as in the
+    /// layer cases (building cancels out in the subtraction): allocated and freed request by
+    /// request, as in a server. The measure of record.
+    PerCall,
+    /// A batch of requests is built before the clock starts, and the answers are dropped after
+    /// it stops.
+    Prebuilt,
+}
+
 /// The fastest batch of each case, in nanoseconds per call.
-fn measure(size: usize, batch: usize, rounds: usize) -> [f64; CASES] {
+fn measure(size: usize, batch: usize, rounds: usize, feed: Feed) -> [f64; CASES] {
     let mut f = fixture::fixture(size);
     let mut best = [f64::INFINITY; CASES];
     for round in 0..rounds {
         for step in 0..CASES {
             // A different case goes first in each round.
             let case = (round + step) % CASES;
-            let batch_of: Vec<_> = (0..batch)
-                .map(|_| {
-                    if case == 3 {
-                        f.requests.unsigned()
-                    } else {
-                        f.requests.signed()
-                    }
-                })
-                .collect();
-            let mut answers = Vec::with_capacity(batch);
-            let mut unused = Vec::new();
+            let prebuilt: Vec<_> = if feed == Feed::Prebuilt && case != 1 {
+                (0..batch)
+                    .map(|_| {
+                        if case == 3 {
+                            f.requests.unsigned()
+                        } else {
+                            f.requests.signed()
+                        }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let mut answers = Vec::with_capacity(prebuilt.len());
+            let mut requests = prebuilt.into_iter();
+            // The next request: taken from the batch, or built now.
+            let mut next = |signed: bool| match feed {
+                Feed::Prebuilt => requests.next().unwrap(),
+                Feed::PerCall if signed => f.requests.signed(),
+                Feed::PerCall => f.requests.unsigned(),
+            };
+            let mut ok = true;
             let start = Instant::now();
-            match case {
-                0 => {
-                    for req in batch_of {
-                        answers.push(f.alone.call(req).now_or_never().unwrap().unwrap().map(drop));
-                    }
-                }
-                1 => {
-                    for _ in 0..batch {
+            for _ in 0..batch {
+                let answer = match case {
+                    0 => f.alone.call(next(true)).now_or_never().unwrap().unwrap(),
+                    1 => {
                         black_box(f.signer.sign(black_box(&f.requests.body)));
+                        continue;
                     }
-                    unused = batch_of;
-                }
-                2 => {
-                    for req in batch_of {
-                        let answer = f.verify.call(req).now_or_never().unwrap().unwrap();
-                        answers.push(answer.map(drop));
-                    }
-                }
-                _ => {
-                    for req in batch_of {
-                        let answer = f.sign.call(req).now_or_never().unwrap().unwrap();
-                        answers.push(answer.map(drop));
-                    }
+                    2 => f
+                        .verify
+                        .call(next(true))
+                        .now_or_never()
+                        .unwrap()
+                        .unwrap()
+                        .map(drop),
+                    _ => f.sign.call(next(false)).now_or_never().unwrap().unwrap(),
+                };
+                match feed {
+                    Feed::PerCall => ok &= answer.status() == 200,
+                    Feed::Prebuilt => answers.push(answer),
                 }
             }
             let elapsed = start.elapsed();
-            assert!(answers.iter().all(|answer| answer.status() == 200));
-            drop((answers, unused));
+            assert!(ok && answers.iter().all(|answer| answer.status() == 200));
+            drop(answers);
             #[allow(clippy::cast_precision_loss)]
             let per_call = elapsed.as_nanos() as f64 / batch as f64;
             best[case] = best[case].min(per_call);
@@ -94,19 +114,21 @@ fn main() {
         .nth(1)
         .map_or(200, |text| text.parse().expect("ROUNDS is a number"));
     println!(
-        "| body | inner alone | raw HMAC | verify + inner | sign + inner | verify ratio | sign ratio |"
+        "| body | requests | inner alone | raw HMAC | verify + inner | sign + inner | verify ratio | sign ratio |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, size, batch) in [("274 B", 274, 1000), ("64 KiB", 64 * 1024, 20)] {
-        let [alone, hmac, verify, sign] = measure(size, batch, rounds);
-        println!(
-            "| {name} | {} | {} | {} | {} | {:.3}× | {:.3}× |",
-            time(alone),
-            time(hmac),
-            time(verify),
-            time(sign),
-            (verify - alone) / hmac,
-            (sign - alone) / hmac,
-        );
+        for (feed, label) in [(Feed::PerCall, "per call"), (Feed::Prebuilt, "prebuilt")] {
+            let [alone, hmac, verify, sign] = measure(size, batch, rounds, feed);
+            println!(
+                "| {name} | {label} | {} | {} | {} | {} | {:.3}× | {:.3}× |",
+                time(alone),
+                time(hmac),
+                time(verify),
+                time(sign),
+                (verify - alone) / hmac,
+                (sign - alone) / hmac,
+            );
+        }
     }
 }
