@@ -11,13 +11,13 @@
 //!
 //! Two ways to feed the requests:
 //!
-//! - **per call** (the measure of record): each iteration builds its request, sends it and
-//!   drops the answer, in the inner-alone case as in the layer cases, so building it cancels
-//!   out in the subtraction. Memory is allocated and freed request by request, as in a server.
+//! - **per call**: each iteration builds its request, sends it and drops the answer, in the
+//!   inner-alone case as in the layer cases, so building it cancels out in the subtraction.
+//!   Memory is allocated and freed request by request, as in a server.
 //! - **prebuilt**: criterion's `iter_batched` builds a batch of requests before timing them.
 //!   Freeing hundreds of requests built earlier leaves the system allocator in a state a server
-//!   does not see, and an allocation made per request (the `VerifiedSignature` extension) then
-//!   costs several times more; kept as the pessimistic figure.
+//!   does not see, and the allocations the verify layer makes per request (the
+//!   `VerifiedSignature` extension) then cost more.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/fixture.rs"]

@@ -7,7 +7,7 @@
 //! round times every case once, one batch each, in turn, so that a slow spell of the machine
 //! falls on all of them alike; each case keeps its fastest batch over the rounds (noise only ever
 //! adds time). It does so twice, with the two ways of feeding requests of the criterion bench
-//! (`benches/layers.rs`): built per call inside the timed loop (the measure of record), or
+//! (`benches/layers.rs`): built per call inside the timed loop, or
 //! prebuilt before the clock starts. Criterion's medians move by several percent from one run to
 //! the next here; these minimums move less.
 //!
@@ -30,7 +30,7 @@ const CASES: usize = 4;
 enum Feed {
     /// Each call builds its request inside the timed loop, in the inner-alone case as in the
     /// layer cases (building cancels out in the subtraction): allocated and freed request by
-    /// request, as in a server. The measure of record.
+    /// request, as in a server.
     PerCall,
     /// A batch of requests is built before the clock starts, and the answers are dropped after
     /// it stops.
