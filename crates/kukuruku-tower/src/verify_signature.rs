@@ -448,11 +448,6 @@ where
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
         let (parts, body) = req.into_parts();
-        // The ready service goes into the future; a fresh clone stays here (tower's usual
-        // pattern for services that do async work before calling the inner one).
-        let clone = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, clone);
-        let keys = Keys::of(&self.config.verifier);
         let reject = self.reject.clone();
         match check_head(&parts.headers, &body, self.config.limit) {
             Err(rejection) => ResponseFuture {
@@ -460,24 +455,29 @@ where
                     rejection: Some(rejection),
                 },
                 request: None,
-                signature: Signature::from_bytes([0; Signature::LEN]),
-                inner,
-                keys,
+                check: None,
                 reject,
             },
-            Ok(signature) => ResponseFuture {
-                state: State::Reading {
-                    collect: CollectBytes::limited(body, self.config.limit),
-                    deadline: self.config.read_timeout,
-                    sleep: None,
-                },
-                // The request as it will be forwarded: its body is put in once verified.
-                request: Some(Request::from_parts(parts, Full::default())),
-                signature,
-                inner,
-                keys,
-                reject,
-            },
+            Ok(signature) => {
+                // The ready service goes into the future; a fresh clone stays here (tower's
+                // usual pattern for services that do async work before calling the inner one).
+                let clone = self.inner.clone();
+                ResponseFuture {
+                    state: State::Reading {
+                        collect: CollectBytes::limited(body, self.config.limit),
+                        deadline: self.config.read_timeout,
+                        sleep: None,
+                    },
+                    // The request as it will be forwarded: its body is put in once verified.
+                    request: Some(Request::from_parts(parts, Full::default())),
+                    check: Some(Check {
+                        signature,
+                        keys: Keys::of(&self.config.verifier),
+                        inner: std::mem::replace(&mut self.inner, clone),
+                    }),
+                    reject,
+                }
+            }
         }
     }
 }
@@ -497,14 +497,20 @@ pin_project! {
     {
         #[pin]
         state: State<B, S::Future>,
-        // What the inner call needs waits beside the body being read, outside the state, so
-        // that leaving the reading state moves only the request (cheaper than moving it all).
+        // What verifying and the inner call need wait beside the body being read, outside the
+        // state, and only the request leaves by value: cheaper than moving it all. Both are
+        // absent for a request refused before reading.
         request: Option<Request<Full<Bytes>>>,
-        signature: Signature,
-        inner: S,
-        keys: Keys,
+        check: Option<Check<S>>,
         reject: R,
     }
+}
+
+/// The signature to check, the keys to check it with, and the ready inner service.
+struct Check<S> {
+    signature: Signature,
+    keys: Keys,
+    inner: S,
 }
 
 /// The keys a request is verified with.
@@ -604,8 +610,11 @@ where
                             Err(Rejection::Timeout(after))
                         }
                     };
+                    let Some(check) = this.check.as_mut() else {
+                        break Rejection::BodyRead("polled after completion".into());
+                    };
                     let verified =
-                        outcome.and_then(|body| match this.keys.verify(&body, this.signature) {
+                        outcome.and_then(|body| match check.keys.verify(&body, &check.signature) {
                             Ok(matched) => Ok((body, matched)),
                             Err(err) => Err(Rejection::InvalidSignature(err)),
                         });
@@ -615,7 +624,7 @@ where
                             request
                                 .extensions_mut()
                                 .insert(VerifiedSignature::new(matched));
-                            let future = this.inner.call(request);
+                            let future = check.inner.call(request);
                             this.state.set(State::Calling { future });
                             continue;
                         }
