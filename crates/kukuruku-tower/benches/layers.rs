@@ -3,11 +3,12 @@
 //! `cargo bench -p kukuruku-tower -- --warm-up-time 1 --measurement-time 4`, then
 //! `cargo xtask bench-table`.
 //!
-//! For each body size, the four cases of `support/fixture.rs`: the inner (in-memory) service
-//! alone, raw HMAC of the body, a signed request through the verify service and an unsigned one
-//! through the sign service, over the same inner service. Every future completes on its first
-//! poll (the body is in memory), so no runtime is involved. The layer's cost is
-//! (layer + inner − inner alone) ÷ raw HMAC.
+//! For each body size, the cases of `support/fixture.rs`: the inner (in-memory) service alone
+//! (fed a signed request, and an unsigned one), raw HMAC of the body, a signed request through
+//! the verify service and an unsigned one through the sign service, over the same inner service.
+//! Every future completes on its first poll (the body is in memory), so no runtime is involved.
+//! A layer's cost is (layer + inner − inner alone) ÷ raw HMAC, "inner alone" fed the request the
+//! layer is given.
 //!
 //! Two ways to feed the requests:
 //!
@@ -53,6 +54,9 @@ fn layers(c: &mut Criterion) {
         group.bench_function("inner service alone", |b| {
             b.iter(|| send(&mut f.alone, f.requests.signed()));
         });
+        group.bench_function("inner service alone, unsigned", |b| {
+            b.iter(|| send(&mut f.alone, f.requests.unsigned()));
+        });
         group.bench_function("raw HMAC-SHA512", |b| {
             b.iter(|| f.signer.sign(black_box(&f.requests.body)));
         });
@@ -65,6 +69,13 @@ fn layers(c: &mut Criterion) {
         group.bench_function("inner service alone, prebuilt", |b| {
             b.iter_batched(
                 || f.requests.signed(),
+                |req| send(&mut f.alone, req),
+                BatchSize::SmallInput,
+            );
+        });
+        group.bench_function("inner service alone, unsigned, prebuilt", |b| {
+            b.iter_batched(
+                || f.requests.unsigned(),
                 |req| send(&mut f.alone, req),
                 BatchSize::SmallInput,
             );

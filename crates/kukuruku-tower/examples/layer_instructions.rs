@@ -2,10 +2,11 @@
 //! the layers beside raw HMAC-SHA512 of the same bytes, without the noise of timing on a shared
 //! machine.
 //!
-//! `layer_instructions CASE SIZE ITERATIONS`, CASE one of the four of
-//! `benches/support/fixture.rs`: `inner` (call the in-memory inner service), `hmac` (raw
-//! pre-keyed HMAC of the body), `verify` (a signed request through `VerifySignature` + inner),
-//! `sign` (an unsigned request through `SignRequest` + inner).
+//! `layer_instructions CASE SIZE ITERATIONS`, CASE one of those of
+//! `benches/support/fixture.rs`: `inner` (a signed request to the in-memory inner service),
+//! `inner-unsigned` (an unsigned one), `hmac` (raw pre-keyed HMAC of the body), `verify` (a
+//! signed request through `VerifySignature` + inner), `sign` (an unsigned request through
+//! `SignRequest` + inner).
 //!
 //! The requests are built before, and the answers dropped after, the function `measured`, which
 //! is all that the xtask counts (`callgrind --toggle-collect`), as criterion's `iter_batched`
@@ -33,7 +34,7 @@ fn main() {
     // end of the vector inside it.
     let mut batch: Vec<_> = (0..if case == "hmac" { 0 } else { iterations })
         .map(|_| {
-            if case == "sign" {
+            if case == "sign" || case == "inner-unsigned" {
                 f.requests.unsigned()
             } else {
                 f.requests.signed()
@@ -45,10 +46,10 @@ fn main() {
         "hmac" => {
             black_box(f.signer.sign(black_box(&f.requests.body)));
         }
-        "inner" | "verify" | "sign" => {
+        "inner" | "inner-unsigned" | "verify" | "sign" => {
             let req = batch.pop().unwrap();
             let answer = match case.as_str() {
-                "inner" => f.alone.call(req).now_or_never().unwrap().unwrap(),
+                "inner" | "inner-unsigned" => f.alone.call(req).now_or_never().unwrap().unwrap(),
                 "verify" => f
                     .verify
                     .call(req)

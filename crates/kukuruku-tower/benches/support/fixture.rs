@@ -2,10 +2,12 @@
 //! `examples/layer_ratio.rs` (`cargo xtask bench-ratio`) and `examples/layer_instructions.rs`
 //! (`cargo xtask bench-count`) include this file, so the three measure the same thing.
 //!
-//! Four cases over one in-memory inner service: the inner service alone, raw pre-keyed HMAC of
+//! The cases over one in-memory inner service: the inner service alone, raw pre-keyed HMAC of
 //! the body, a signed request through `VerifySignature`, an unsigned request through
-//! `SignRequest`. The inner service receives the same request in every case (the body, its
-//! `content-type` and its `signature`), so "inner alone" is what to subtract.
+//! `SignRequest`. A layer's cost is measured against the inner service alone fed the request
+//! the layer is given: the signed one for the verify layer, the unsigned one for the sign layer.
+//! So what a layer adds to the request (the verify layer's extension, the sign layer's header)
+//! counts as its cost, from allocating it to freeing it.
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
