@@ -36,10 +36,6 @@ impl MatchedKey {
     pub const fn index(self) -> usize {
         self.0
     }
-
-    /// The first key (index 0): what [`Signer::verify_signature`] matching means for the
-    /// [`Verifier`] it came from (see [`Verifier::single_key`]).
-    pub const FIRST: Self = Self(0);
 }
 
 impl Verifier {
@@ -76,30 +72,6 @@ impl Verifier {
     /// How many keys this verifier accepts.
     pub fn key_count(&self) -> usize {
         self.signers.len()
-    }
-
-    /// The signer of the one key, when this verifier has exactly one.
-    ///
-    /// A copy of a [`Signer`] is 160 bytes and allocates nothing, so code that verifies
-    /// concurrently (a request future, say) can carry its own copy instead of sharing the
-    /// verifier behind a reference count, whose atomic updates cost more than the copy.
-    /// A match by it is [`MatchedKey::FIRST`].
-    ///
-    /// ```
-    /// use kukuruku_sign::{SecretKey, Verifier};
-    /// let current = SecretKey::new("new-secret")?;
-    /// let one = Verifier::new(&current);
-    /// let signature = one.single_key().expect("one key").sign(b"{}");
-    /// assert_eq!(one.verify_signature(b"{}", &signature)?.index(), 0);
-    /// let two = one.with_key(&SecretKey::new("old-secret")?);
-    /// assert!(two.single_key().is_none());
-    /// # Ok::<(), Box<dyn core::error::Error>>(())
-    /// ```
-    pub fn single_key(&self) -> Option<&Signer> {
-        match self.signers.as_slice() {
-            [signer] => Some(signer),
-            _ => None,
-        }
     }
 
     /// Verifies `body` (the raw bytes received) against a `signature` header value.

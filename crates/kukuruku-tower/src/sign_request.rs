@@ -205,10 +205,9 @@ where
                 collect: CollectBytes::new(body),
                 parts: Some(parts),
                 inner: Some(inner),
-                // Copies, not the shared state: cheaper than its reference count's two atomic
-                // updates (see `verify_signature::Keys`).
-                signer: self.shared.signer.clone(),
-                bodyless: self.shared.bodyless_signature,
+                // Shared, not copied: the keyed HMAC state is as good as the key, and one copy
+                // of it is better than one in every request in flight.
+                shared: Arc::clone(&self.shared),
             },
         }
     }
@@ -262,8 +261,7 @@ pin_project! {
             collect: CollectBytes<B>,
             parts: Option<Parts>,
             inner: Option<S>,
-            signer: Signer,
-            bodyless: Signature,
+            shared: Arc<Shared>,
         },
         Calling {
             #[pin]
@@ -289,8 +287,7 @@ where
                     collect,
                     parts,
                     inner,
-                    signer,
-                    bodyless,
+                    shared,
                 } => {
                     // Does not copy a body that arrived in one chunk.
                     let body = match ready!(collect.poll(cx)) {
@@ -308,7 +305,12 @@ where
                     let (Some(mut parts), Some(mut inner)) = (parts.take(), inner.take()) else {
                         return Poll::Ready(Err(polled_after_completion()));
                     };
-                    sign_parts(&mut parts, &body, signer, bodyless);
+                    sign_parts(
+                        &mut parts,
+                        &body,
+                        &shared.signer,
+                        &shared.bodyless_signature,
+                    );
                     let future = inner.call(Request::from_parts(parts, Full::new(body)));
                     this.state.set(State::Calling { future });
                 }
