@@ -30,7 +30,7 @@ type HmacSha512 = Hmac<Sha512>;
 #[derive(Clone)]
 pub struct Signer {
     // Only the keyed states, without the message buffer of a running MAC: half the size of
-    // `Hmac<Sha512>`, so both a copy per message and a copy per request are cheaper.
+    // `Hmac<Sha512>`, so the copy every signature starts from is smaller.
     keyed: HmacCore<Sha512>,
 }
 
