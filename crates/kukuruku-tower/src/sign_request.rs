@@ -332,6 +332,6 @@ where
     }
 }
 
-fn polled_after_completion() -> BoxError {
+pub(crate) fn polled_after_completion() -> BoxError {
     "the request future was polled after it completed".into()
 }

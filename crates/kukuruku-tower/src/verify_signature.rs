@@ -101,7 +101,7 @@ use tower_service::Service;
 
 use crate::BoxError;
 use crate::collect::{CollectBytes, CollectError};
-use crate::sign_request::SIGNATURE;
+use crate::sign_request::{SIGNATURE, polled_after_completion};
 
 /// The default body limit: 64 KiB (a callback is a few hundred bytes).
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
@@ -454,7 +454,6 @@ where
                 state: State::Rejected {
                     rejection: Some(rejection),
                 },
-                request: None,
                 check: None,
                 reject,
             },
@@ -468,9 +467,9 @@ where
                         deadline: self.config.read_timeout,
                         sleep: None,
                     },
-                    // The request as it will be forwarded: its body is put in once verified.
-                    request: Some(Request::from_parts(parts, Full::default())),
                     check: Some(Check {
+                        // The request as it will be forwarded: its body is put in once verified.
+                        request: Some(Request::from_parts(parts, Full::default())),
                         signature,
                         verifier: Arc::clone(&self.config.verifier),
                         inner: std::mem::replace(&mut self.inner, clone),
@@ -497,17 +496,18 @@ pin_project! {
     {
         #[pin]
         state: State<B, S::Future>,
-        // What verifying and the inner call need wait beside the body being read, outside the
-        // state, and only the request leaves by value: cheaper than moving it all. Both are
-        // absent for a request refused before reading.
-        request: Option<Request<Full<Bytes>>>,
+        // What verifying and the inner call need waits beside the body being read, outside the
+        // state, and only the request leaves by value: cheaper than moving it all. Absent for a
+        // request refused before reading.
         check: Option<Check<S>>,
         reject: R,
     }
 }
 
-/// The signature to check, the keys to check it with, and the ready inner service.
+/// The request to forward (until it is), the signature to check, the keys to check it with,
+/// and the ready inner service.
 struct Check<S> {
+    request: Option<Request<Full<Bytes>>>,
     signature: Signature,
     // Shared, not copied: the keyed HMAC states are as good as the key, and one copy of them is
     // better than one in every request in flight.
@@ -560,8 +560,8 @@ where
                 }
                 StateProj::Rejected { rejection } => rejection
                     .take()
-                    .unwrap_or_else(|| Rejection::BodyRead("polled after completion".into())),
-                StateProj::Done => Rejection::BodyRead("polled after completion".into()),
+                    .unwrap_or_else(|| Rejection::BodyRead(polled_after_completion())),
+                StateProj::Done => Rejection::BodyRead(polled_after_completion()),
                 StateProj::Reading {
                     mut collect,
                     deadline,
@@ -583,7 +583,7 @@ where
                         }
                     };
                     let Some(check) = this.check.as_mut() else {
-                        break Rejection::BodyRead("polled after completion".into());
+                        break Rejection::BodyRead(polled_after_completion());
                     };
                     let verified = outcome.and_then(|body| {
                         match check.verifier.verify_signature(&body, &check.signature) {
@@ -591,7 +591,7 @@ where
                             Err(err) => Err(Rejection::InvalidSignature(err)),
                         }
                     });
-                    match (verified, this.request.take()) {
+                    match (verified, check.request.take()) {
                         (Ok((body, matched)), Some(mut request)) => {
                             *request.body_mut() = Full::new(body);
                             request
@@ -603,7 +603,7 @@ where
                         }
                         (Err(rejection), _) => rejection,
                         // The request leaves only with a call, which replaces this state.
-                        (Ok(_), None) => Rejection::BodyRead("polled after completion".into()),
+                        (Ok(_), None) => Rejection::BodyRead(polled_after_completion()),
                     }
                 }
             };
