@@ -57,9 +57,20 @@ fn header_whitespace_and_case() {
         lower.to_owned(),
         lower.to_ascii_uppercase(),
         format!(" \t{lower}\r\n"),
+        format!("\x0c{lower}\x0c"),
     ] {
         assert!(verifier.verify(b"{}", &value).is_ok(), "{value:?}");
     }
+    // Inside the value a form feed is a wrong character like any other, not whitespace to skip.
+    let mut inner = lower.to_owned();
+    inner.replace_range(5..6, "\x0c");
+    assert_eq!(
+        Signature::from_hex(inner.as_bytes()),
+        Err(MalformedSignature::Character {
+            byte: 0x0c,
+            position: 5
+        })
+    );
 }
 
 #[test]

@@ -100,7 +100,11 @@ proptest! {
         let bad_char = bad.chars().next().unwrap();
         text.replace_range(at..=at, &bad_char.to_string());
         let result = Signature::from_hex(text.as_bytes());
-        if bad_char.len_utf8() == 1 {
+        if bad_char.is_ascii_whitespace() && (at == 0 || at == 127) {
+            // Surrounding ASCII whitespace (here a form feed, the one the pattern lets through)
+            // is trimmed, as documented: one digit short.
+            prop_assert_eq!(result, Err(MalformedSignature::Length { found: 127 }));
+        } else if bad_char.len_utf8() == 1 {
             prop_assert_eq!(result, Err(MalformedSignature::Character { byte: bad_char as u8, position: at }));
         } else {
             prop_assert_eq!(result, Err(MalformedSignature::Length { found: 127 + bad_char.len_utf8() }));
