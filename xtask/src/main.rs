@@ -28,28 +28,28 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let task = args.next().unwrap_or_default();
     let rest: Vec<String> = args.collect();
-    let result =
-        match task.as_str() {
-            "test" => test(&rest),
-            "ci" => ci(),
-            "wasm" => wasm(),
-            "bench" => cargo(&[&["bench", "--workspace"][..], &as_strs(&rest)].concat()),
-            "bench-count" => bench_count(),
-            "bench-ratio" => bench_ratio(&rest),
-            "fuzz" => fuzz(&rest),
-            "bench-table" => bench_table(rest.first().map(String::as_str)),
-            "vectors" => run(Command::new("bash")
-                .arg(root().join("crates/kukuruku-sign/tests/vectors/generate.sh"))),
-            "demo" => cargo(
-                &[
-                    &["run", "-p", "kukuruku-cli", "--", "demo"][..],
-                    &as_strs(&rest),
-                ]
-                .concat(),
-            ),
-            _ => {
-                eprintln!(
-                    "usage: cargo xtask <task>\n\n\
+    let result = match task.as_str() {
+        "test" => test(&rest),
+        "ci" => ci(),
+        "wasm" => wasm(),
+        "bench" => cargo(&[&["bench", "--workspace"][..], &as_strs(&rest)].concat()),
+        "bench-count" => bench_count(),
+        "bench-ratio" => bench_ratio(&rest),
+        "fuzz" => fuzz(&rest),
+        "bench-table" => bench_table(rest.first().map(String::as_str)),
+        "vectors" => {
+            run(Command::new("bash").arg(root().join("kukuruku-sign/tests/vectors/generate.sh")))
+        }
+        "demo" => cargo(
+            &[
+                &["run", "-p", "kukuruku-cli", "--", "demo"][..],
+                &as_strs(&rest),
+            ]
+            .concat(),
+        ),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <task>\n\n\
                  tasks:\n  \
                  test     the whole test suite (cargo test --workspace, with interop peers)\n  \
                  ci       fmt, clippy -D warnings, wasm build, then test\n  \
@@ -61,10 +61,10 @@ fn main() -> ExitCode {
                  fuzz [TARGET [SECONDS]]  build the fuzz targets, or run one with cargo-fuzz\n  \
                  vectors  regenerate signature vectors with python3, node and php\n  \
                  demo     cargo run -p kukuruku-cli -- demo"
-                );
-                return ExitCode::from(2);
-            }
-        };
+            );
+            return ExitCode::from(2);
+        }
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -1,0 +1,235 @@
+//! Feature `sign`: signed requests and verified answers, with `kukuruku-sign`.
+
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, Request, Response};
+use kukuruku_sign::{MatchedKey, Signature, Signer, Verifier};
+
+use crate::{ApiConfig, Endpoint, RequestError, ResponseError};
+
+/// The `signature` header value for `input`: 128 lower-case hex digits, marked sensitive so
+/// that HTTP libraries keep it out of logs.
+pub fn signature_header(signer: &Signer, input: &[u8]) -> Result<HeaderValue, RequestError> {
+    signature_header_value(&signer.sign(input))
+}
+
+/// The `signature` header value of an already computed `signature`, marked sensitive.
+pub fn signature_header_value(signature: &Signature) -> Result<HeaderValue, RequestError> {
+    let hex = signature.to_hex();
+    let mut value =
+        HeaderValue::from_bytes(hex.as_bytes()).map_err(|error| RequestError::Http {
+            reason: error.to_string(),
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Signs a request in place: sets its `signature` header to the HMAC of the exact body bytes,
+/// or for a request with an empty body of the D1 bytes
+/// ([`ApiConfig::signing_input`]). An existing `signature` header is replaced.
+pub fn sign_request<B: AsRef<[u8]>>(
+    request: &mut Request<B>,
+    config: &ApiConfig,
+    signer: &Signer,
+) -> Result<(), RequestError> {
+    let value = signature_header(signer, &config.signing_input(request))?;
+    request
+        .headers_mut()
+        .insert(HeaderName::from_static(kukuruku_sign::HEADER_NAME), value);
+    Ok(())
+}
+
+/// The complete request of `endpoint`, signed when the call is signed
+/// ([`Endpoint::REQUEST_SIGNED`]; the profile call is not): ready for any HTTP client.
+///
+/// ```
+/// use kukuruku_proto::kukuruku_sign::{SecretKey, Signer};
+/// use kukuruku_proto::{signed_request, Amount, ApiConfig, Currency, MerchantId, PayinRequest};
+///
+/// let config = ApiConfig::new(MerchantId::new("1")?);
+/// let signer = Signer::new(&SecretKey::new("rmQXpjQyAtzS65oVhRLwY9s669UyDKJl")?);
+/// let payin = PayinRequest::builder()
+///     .amount(Amount::new(50_000)?)
+///     .currency(Currency::Rub)
+///     .callback_url("https://your-site.com/callback")
+///     .order_number("order-123")
+///     .redirect_success_url("https://your-site.com/success")
+///     .redirect_fail_url("https://your-site.com/fail")
+///     .client_id("user@example.com")
+///     .build()?;
+///
+/// let request = signed_request(&payin, &config, &signer)?;
+/// assert_eq!(
+///     request.headers()["signature"],
+///     "b7611a011a447edd6dee56f302722045d5e947411987d3884eb185157831d815a91293d64b07af6a571403e1665348237ef4d3dac8c83010ab823cc838b4308b"
+/// );
+/// // Send `request` (method, URI, headers, body bytes) with any HTTP client.
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn signed_request<E: Endpoint>(
+    endpoint: &E,
+    config: &ApiConfig,
+    signer: &Signer,
+) -> Result<Request<Bytes>, RequestError> {
+    let mut request = endpoint.to_request(config)?;
+    if E::REQUEST_SIGNED {
+        sign_request(&mut request, config, signer)?;
+    }
+    Ok(request)
+}
+
+/// Verifies an answer's `signature` header over its raw body bytes, in constant time.
+///
+/// A missing header is [`ResponseError::Signature`] with
+/// [`MalformedSignature::Empty`](kukuruku_sign::MalformedSignature::Empty), like a malformed
+/// or a wrong one; the error keeps the status and the raw body.
+pub fn verify_response(
+    response: &Response<Bytes>,
+    verifier: &Verifier,
+) -> Result<MatchedKey, ResponseError> {
+    let header = response
+        .headers()
+        .get(kukuruku_sign::HEADER_NAME)
+        .map_or(&[][..], HeaderValue::as_bytes);
+    verifier
+        .verify(response.body(), header)
+        .map_err(|source| ResponseError::Signature {
+            status: response.status(),
+            body: response.body().clone(),
+            source,
+        })
+}
+
+/// Reads an answer like [`Endpoint::parse_response`], first verifying its signature when the
+/// endpoint's answers are signed ([`Endpoint::RESPONSE_SIGNED`], the order status) and the
+/// status is 2xx. Error answers (non-2xx) are not signed and are reported as
+/// [`ResponseError::Api`].
+///
+/// ```
+/// use kukuruku_proto::kukuruku_sign::{SecretKey, Signer, Verifier};
+/// use kukuruku_proto::{parse_verified_response, OrderStatus, OrderStatusRequest, ResponseError};
+///
+/// let key = SecretKey::new("rmQXpjQyAtzS65oVhRLwY9s669UyDKJl")?;
+/// let body = bytes::Bytes::from_static(br#"{"uuid":"u-1","status":"paid"}"#);
+/// let signature = Signer::new(&key).sign(&body).to_hex();
+/// let response = http::Response::builder()
+///     .status(200)
+///     .header("signature", signature.as_str())
+///     .body(body.clone())?;
+/// let order = parse_verified_response::<OrderStatusRequest>(response, &Verifier::new(&key))?;
+/// assert_eq!(order.status, OrderStatus::Paid);
+///
+/// let unsigned = http::Response::builder().status(200).body(body)?;
+/// let error = parse_verified_response::<OrderStatusRequest>(unsigned, &Verifier::new(&key));
+/// assert!(matches!(error, Err(ResponseError::Signature { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_verified_response<E: Endpoint>(
+    response: Response<Bytes>,
+    verifier: &Verifier,
+) -> Result<E::Output, ResponseError> {
+    if E::RESPONSE_SIGNED && response.status().is_success() {
+        verify_response(&response, verifier)?;
+    }
+    E::parse_response(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MerchantId, OrderId, OrderStatusRequest, ProfileRequest};
+    use kukuruku_sign::{MalformedSignature, SecretKey, VerifyError};
+
+    fn key() -> SecretKey {
+        SecretKey::new("rmQXpjQyAtzS65oVhRLwY9s669UyDKJl").unwrap()
+    }
+
+    #[test]
+    fn bodyless_request_signs_d1_bytes() {
+        let config = ApiConfig::new(MerchantId::new("1").unwrap());
+        let signer = Signer::new(&key());
+        let request = signed_request(
+            &OrderStatusRequest::new(OrderId::new("u").unwrap()),
+            &config,
+            &signer,
+        )
+        .unwrap();
+        let header = &request.headers()["signature"];
+        assert!(header.is_sensitive());
+        assert_eq!(header.as_bytes(), signer.sign(b"{}").to_hex().as_bytes());
+        // The published vector for `{}` (kukuruku-sign/tests/vectors/empty_object.sig).
+        assert!(
+            Verifier::new(&key())
+                .verify(b"{}", header.as_bytes())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn profile_is_not_hmac_signed() {
+        let config = ApiConfig::new(MerchantId::new("1").unwrap());
+        let request = signed_request(
+            &ProfileRequest::new("t").unwrap(),
+            &config,
+            &Signer::new(&key()),
+        )
+        .unwrap();
+        assert!(request.headers().get("signature").is_none());
+    }
+
+    #[test]
+    fn sign_request_replaces_an_old_header() {
+        let config = ApiConfig::new(MerchantId::new("1").unwrap());
+        let mut request = Request::new(Bytes::from_static(b"{\"a\":1}"));
+        request
+            .headers_mut()
+            .insert("signature", HeaderValue::from_static("old"));
+        sign_request(&mut request, &config, &Signer::new(&key())).unwrap();
+        assert_eq!(request.headers().get_all("signature").iter().count(), 1);
+        assert!(
+            Verifier::new(&key())
+                .verify(b"{\"a\":1}", request.headers()["signature"].as_bytes())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn response_verification_errors() {
+        let verifier = Verifier::new(&key());
+        let body = Bytes::from_static(br#"{"uuid":"u","status":"paid"}"#);
+        let missing = Response::new(body.clone());
+        match verify_response(&missing, &verifier) {
+            Err(ResponseError::Signature {
+                status,
+                body: kept,
+                source,
+            }) => {
+                assert_eq!(status, 200);
+                assert_eq!(kept, body);
+                assert_eq!(source, VerifyError::Malformed(MalformedSignature::Empty));
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut tampered = Response::new(Bytes::from_static(br#"{"uuid":"u","status":"failed"}"#));
+        let sig = Signer::new(&key()).sign(&body).to_hex();
+        tampered.headers_mut().insert(
+            "signature",
+            HeaderValue::from_bytes(sig.as_bytes()).unwrap(),
+        );
+        assert!(matches!(
+            parse_verified_response::<OrderStatusRequest>(tampered, &verifier),
+            Err(ResponseError::Signature {
+                source: VerifyError::Mismatch,
+                ..
+            })
+        ));
+        // Error answers are not signed: they come back as API errors.
+        let mut not_found = Response::new(Bytes::from_static(br#"{"err":"not found"}"#));
+        *not_found.status_mut() = http::StatusCode::NOT_FOUND;
+        let error =
+            parse_verified_response::<OrderStatusRequest>(not_found, &verifier).unwrap_err();
+        assert_eq!(error.api_error().unwrap().message(), Some("not found"));
+        // Unsigned endpoints are not verified.
+        let profile = Response::new(Bytes::from_static(b"{}"));
+        assert!(parse_verified_response::<ProfileRequest>(profile, &verifier).is_ok());
+    }
+}

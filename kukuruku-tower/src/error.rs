@@ -1,0 +1,156 @@
+//! The client's error: what went wrong with a call, in words a merchant can act on.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::StatusCode;
+use kukuruku_proto::{ApiError, RequestError};
+
+use crate::BoxError;
+use crate::verify_response::ResponseSignatureError;
+
+/// Why a [`Client`](crate::Client) call failed.
+///
+/// Errors never carry the secret key or a signature. Where Kukuruku answered, the HTTP status
+/// and the raw body are kept ([`Error::status`], [`Error::body`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was refused before anything was sent (a missing field, an amount of 0, a
+    /// base URL that is not https, ...).
+    #[error("the request is not valid and was not sent: {0}")]
+    InvalidRequest(#[from] RequestError),
+    /// The client's settings are not usable (a zero timeout, a TLS setup failure).
+    #[error("the Kukuruku client cannot be built: {0}")]
+    Config(#[source] BoxError),
+    /// The server could not be reached, or the connection failed during the exchange.
+    ///
+    /// `connect` is `true` when the connection failed before any byte of the request was sent,
+    /// so the server cannot have acted on it.
+    #[error("{}", if *.connect {
+        "could not connect to Kukuruku (nothing was sent); check the base URL and the network"
+    } else {
+        "the connection to Kukuruku failed during the call; the server may or may not have received the request: check the order's status before creating it again"
+    })]
+    Transport {
+        /// The transport's error.
+        #[source]
+        source: BoxError,
+        /// The connection failed before a byte of the request was sent.
+        connect: bool,
+    },
+    /// No complete answer within the request timeout. For a payin or payout the order may
+    /// have been created: look it up rather than creating it again.
+    #[error(
+        "Kukuruku did not answer within {} ms; the request may still have been processed: check the order's status before creating it again",
+        .0.as_millis()
+    )]
+    Timeout(Duration),
+    /// Kukuruku answered with an error (D6): the status, the message it gave, the raw body.
+    #[error(transparent)]
+    Api(ApiError),
+    /// A successful status whose body is not the answer this call expects.
+    #[error(
+        "Kukuruku answered {status} with a body this SDK could not read ({message}); the raw body is kept in the error"
+    )]
+    UnexpectedResponse {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The raw body.
+        body: Bytes,
+        /// What was wrong with it.
+        message: String,
+    },
+    /// The answer's `signature` is missing or does not verify: it was not trusted.
+    #[error(
+        "the answer was not trusted because its signature does not verify ({source}); check the secret key and the base URL"
+    )]
+    BadSignature {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The raw body.
+        body: Bytes,
+        /// What was wrong with the signature.
+        #[source]
+        source: ResponseSignatureError,
+    },
+}
+
+impl Error {
+    /// The HTTP status, when Kukuruku answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Api(error) => Some(error.status()),
+            Self::UnexpectedResponse { status, .. } | Self::BadSignature { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+
+    /// The raw body of the answer, when Kukuruku answered.
+    pub fn body(&self) -> Option<&Bytes> {
+        match self {
+            Self::Api(error) => Some(error.body()),
+            Self::UnexpectedResponse { body, .. } | Self::BadSignature { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// The parsed error answer (D6), when Kukuruku answered with one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// `true` for [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+
+    /// `true` when the request certainly did not reach the server (refused before sending,
+    /// or the connection failed before a byte was sent): creating the order again is safe.
+    pub fn is_not_sent(&self) -> bool {
+        matches!(
+            self,
+            Self::InvalidRequest(_) | Self::Config(_) | Self::Transport { connect: true, .. }
+        )
+    }
+}
+
+/// A transport failure that happened before any byte of the request was sent (typically:
+/// the TCP or TLS connection could not be made).
+///
+/// The [`Client`](crate::Client) retries such failures even for a POST, since the server
+/// cannot have seen the request. Its own HTTPS transport reports them on its own; a custom
+/// transport returns (or wraps, anywhere in its error's `source()` chain) this type to opt in.
+#[derive(Debug, thiserror::Error)]
+#[error("could not connect")]
+pub struct ConnectError(#[source] BoxError);
+
+impl ConnectError {
+    /// Wraps the transport's own error (kept behind `source()`).
+    pub fn new(source: impl Into<BoxError>) -> Self {
+        Self(source.into())
+    }
+}
+
+/// `true` when `error` (or a source of it) says the connection failed before sending.
+pub(crate) fn is_connect_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if error.is::<ConnectError>() {
+            return true;
+        }
+        #[cfg(feature = "transport")]
+        if let Some(error) = error.downcast_ref::<hyper_util::client::legacy::Error>() {
+            if error.is_connect() {
+                return true;
+            }
+        }
+        current = error.source();
+    }
+    false
+}
