@@ -363,7 +363,12 @@ where
         let _entered = span.enter();
         match &result {
             Ok(_) => tracing::info!(latency_ms = latency, "kukuruku call succeeded"),
-            Err(err) => tracing::warn!(latency_ms = latency, error = %err, "kukuruku call failed"),
+            // Recorded as an error, so the subscriber shows its causes too.
+            Err(err) => tracing::warn!(
+                latency_ms = latency,
+                error = err as &(dyn std::error::Error + 'static),
+                "kukuruku call failed"
+            ),
         }
         result
     }
@@ -394,7 +399,10 @@ where
                     Ok((parts, _)) => {
                         tracing::debug!(status = parts.status.as_u16(), "retrying");
                     }
-                    Err(err) => tracing::debug!(error = %err, "retrying"),
+                    Err(err) => tracing::debug!(
+                        error = err as &(dyn std::error::Error + 'static),
+                        "retrying"
+                    ),
                 }
                 backoffs.wait().await;
                 continue;

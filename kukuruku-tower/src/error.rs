@@ -18,10 +18,10 @@ use crate::verify_response::ResponseSignatureError;
 pub enum Error {
     /// The request was refused before anything was sent (a missing field, an amount of 0, a
     /// base URL that is not https, ...).
-    #[error("the request is not valid and was not sent: {0}")]
+    #[error("the request is not valid and was not sent")]
     InvalidRequest(#[from] RequestError),
     /// The client's settings are not usable (a zero timeout, a TLS setup failure).
-    #[error("the Kukuruku client cannot be built: {0}")]
+    #[error("the Kukuruku client cannot be built")]
     Config(#[source] BoxError),
     /// The server could not be reached, or the connection failed during the exchange.
     ///
@@ -61,10 +61,9 @@ pub enum Error {
         /// What was wrong with it.
         message: String,
     },
-    /// The answer's `signature` is missing or does not verify: it was not trusted.
-    #[error(
-        "the answer was not trusted because its signature does not verify ({source}); check the secret key and the base URL"
-    )]
+    /// The answer's `signature` is missing or does not verify: it was not trusted. The source
+    /// says what was wrong and what to check.
+    #[error("Kukuruku's answer was not trusted")]
     BadSignature {
         /// The HTTP status.
         status: StatusCode,

@@ -56,9 +56,8 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::collect::CollectBytes;
+use crate::collect::{CollectBytes, CollectError};
 use crate::sign_request::SIGNATURE;
-use crate::verify_signature::{Rejection, read_error};
 use crate::{BoxError, VerifiedSignature};
 
 /// The default limit on a response body: 1 MiB.
@@ -76,9 +75,10 @@ pub enum ResponseSignatureError {
     /// The response has more than one `signature` header.
     #[error("the response has more than one `signature` header: refused as ambiguous")]
     Ambiguous,
-    /// The header is malformed or matches no key.
-    #[error("the response signature is not valid: {0}")]
-    Invalid(#[source] VerifyError),
+    /// The header is malformed or matches no key (the [`VerifyError`] says which, and what to
+    /// check).
+    #[error(transparent)]
+    Invalid(VerifyError),
     /// The response body is larger than the limit.
     #[error("the response body is larger than the limit of {limit} bytes")]
     TooLarge {
@@ -86,7 +86,7 @@ pub enum ResponseSignatureError {
         limit: usize,
     },
     /// The response body could not be read.
-    #[error("the response body could not be read: {0}")]
+    #[error("the response body could not be read")]
     BodyRead(#[source] BoxError),
 }
 
@@ -302,15 +302,16 @@ where
                     };
                     let body = match outcome {
                         Ok(bytes) => bytes,
-                        Err(err) => {
-                            let err = match read_error(err, this.config.limit) {
-                                Rejection::TooLarge { limit } => {
-                                    ResponseSignatureError::TooLarge { limit }
-                                }
-                                Rejection::BodyRead(err) => ResponseSignatureError::BodyRead(err),
-                                other => ResponseSignatureError::BodyRead(other.into()),
-                            };
-                            return Poll::Ready(Err(err.into()));
+                        Err(CollectError::TooLarge) => {
+                            let limit = this.config.limit;
+                            return Poll::Ready(Err(
+                                ResponseSignatureError::TooLarge { limit }.into()
+                            ));
+                        }
+                        Err(CollectError::Body(err)) => {
+                            return Poll::Ready(Err(
+                                ResponseSignatureError::BodyRead(err.into()).into()
+                            ));
                         }
                     };
                     if parts.status.is_success() {

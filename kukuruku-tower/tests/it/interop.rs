@@ -3,21 +3,13 @@
 //!
 //! Without `node`, the npm package or `php`, each test prints a SKIP line and returns, unless
 //! `KUKURUKU_REQUIRE_INTEROP=1` (CI) makes that a failure.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::*;
 use kukuruku_proto::{Callback, OrderStatus};
 use kukuruku_tower::VerifySignatureLayer;
-use support::*;
 use tower::{Layer, ServiceExt};
 
 /// Data with a `/` (URLs) and non-ASCII text, where the recipes' bytes differ.

@@ -1,24 +1,16 @@
 //! The built-in transport against a real hyper server on 127.0.0.1.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::*;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use kukuruku_proto::{Amount, Currency, OrderId, OrderStatus, PayinRequest};
 use kukuruku_tower::{Client, Error, RetryPolicy};
-use support::*;
 
 const ORDER: &str = r#"{"uuid":"8f14e45f","status":"processing"}"#;
 

@@ -1,13 +1,6 @@
 //! The `Verified<T>` extractor, behind the layer and alone.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
+use crate::support::*;
 use axum::routing::post;
 use axum::{Extension, Router};
 use bytes::Bytes;
@@ -16,7 +9,6 @@ use kukuruku_proto::{Callback, OrderStatus};
 use kukuruku_tower::VerifySignatureLayer;
 use kukuruku_tower::extract::{Verified, VerifiedByState};
 use serde::Deserialize;
-use support::*;
 use tower::ServiceExt;
 
 async fn handler(Verified(callback): Verified<Callback>) -> String {
