@@ -125,12 +125,15 @@ impl Error {
 /// The [`Client`](crate::Client) retries such failures even for a POST, since the server
 /// cannot have seen the request. Its own HTTPS transport reports them on its own; a custom
 /// transport returns (or wraps, anywhere in its error's `source()` chain) this type to opt in.
+///
+/// It only marks the transport's error: it shows as that error (its message, its source), so
+/// a report says "could not connect" once, at the level that knows what was being connected to.
 #[derive(Debug, thiserror::Error)]
-#[error("could not connect")]
-pub struct ConnectError(#[source] BoxError);
+#[error(transparent)]
+pub struct ConnectError(BoxError);
 
 impl ConnectError {
-    /// Wraps the transport's own error (kept behind `source()`).
+    /// Marks the transport's own error as a failure to connect.
     pub fn new(source: impl Into<BoxError>) -> Self {
         Self(source.into())
     }
@@ -152,4 +155,46 @@ pub(crate) fn is_connect_error(error: &(dyn std::error::Error + 'static)) -> boo
         current = error.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// A transport's own error that wraps the connect failure, as a custom stack would.
+    #[derive(Debug, thiserror::Error)]
+    #[error("the transport failed")]
+    struct Wrapper(#[source] ConnectError);
+
+    #[test]
+    fn a_connect_error_is_found_anywhere_in_the_chain() {
+        assert!(is_connect_error(&ConnectError::new("refused")));
+        assert!(is_connect_error(&Wrapper(ConnectError::new("refused"))));
+        let reset: BoxError = "connection reset by peer".into();
+        assert!(!is_connect_error(&*reset));
+    }
+
+    #[test]
+    fn a_cause_is_behind_source_not_in_the_message() {
+        let errors = [
+            Error::Config("the request timeout must be above zero".into()),
+            Error::InvalidRequest(RequestError::Missing { field: "amount" }),
+            Error::Transport {
+                source: ConnectError::new("refused").into(),
+                connect: true,
+            },
+            Error::BadSignature {
+                status: StatusCode::OK,
+                body: Bytes::new(),
+                source: ResponseSignatureError::Missing,
+            },
+        ];
+        for error in errors {
+            let cause = error.source().map(ToString::to_string).unwrap_or_default();
+            assert!(!cause.is_empty(), "{error:?}");
+            assert!(!error.to_string().contains(&cause), "{error}: {cause}");
+        }
+    }
 }

@@ -341,3 +341,55 @@ where
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kukuruku_sign::{SecretKey, Signer};
+
+    use super::*;
+
+    const BODY: &[u8] = br#"{"status":"paid"}"#;
+
+    fn keys() -> (Signer, Verifier) {
+        let key = SecretKey::new("secret").unwrap();
+        (Signer::new(&key), Verifier::new(&key))
+    }
+
+    fn signed(signatures: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for signature in signatures {
+            headers.append(&SIGNATURE, signature.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn absent_is_refused_only_when_required() {
+        let (_, verifier) = keys();
+        let none = signed(&[]);
+        assert!(matches!(
+            check_response(&none, BODY, &verifier, true),
+            Err(ResponseSignatureError::Missing)
+        ));
+        assert_eq!(check_response(&none, BODY, &verifier, false).unwrap(), None);
+    }
+
+    #[test]
+    fn present_is_checked_either_way() {
+        let (signer, verifier) = keys();
+        let good = signer.sign(BODY).to_hex();
+        for required in [true, false] {
+            let matched = check_response(&signed(&[good.as_str()]), BODY, &verifier, required);
+            assert_eq!(matched.unwrap().map(MatchedKey::index), Some(0));
+            let wrong = check_response(&signed(&[good.as_str()]), b"{}", &verifier, required);
+            assert!(
+                matches!(wrong, Err(ResponseSignatureError::Invalid(err)) if err.is_mismatch())
+            );
+            let doubled = signed(&[good.as_str(), good.as_str()]);
+            assert!(matches!(
+                check_response(&doubled, BODY, &verifier, required),
+                Err(ResponseSignatureError::Ambiguous)
+            ));
+        }
+    }
+}

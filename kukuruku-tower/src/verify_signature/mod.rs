@@ -81,16 +81,12 @@
 //! # }
 //! ```
 //!
-//! # Where each part lives
-//!
-//! [`VerifySignatureLayer`] (`layer.rs`) holds the settings and makes [`VerifySignature`]
-//! (`service.rs`), which checks the head (`head.rs`) and hands the body to [`ResponseFuture`]
-//! (`future.rs`) to read, verify and call the inner service. A refused request becomes a
-//! [`Rejection`], answered by the layer's [`OnRejection`] (`rejection.rs`); a verified one
-//! carries a [`VerifiedSignature`] (`extension.rs`).
-//!
 //! [`Verifier`]: kukuruku_sign::Verifier
 
+// The layer (`layer.rs`) holds the settings and makes the service (`service.rs`), which checks
+// the head (`head.rs`) and hands the body to its future (`future.rs`) to read, verify and call
+// the inner service. A refused request becomes a `Rejection`, answered by the layer's
+// `OnRejection` (`rejection.rs`); a verified one carries a `VerifiedSignature` (`extension.rs`).
 mod extension;
 mod future;
 mod head;

@@ -164,3 +164,61 @@ pub(crate) fn read_error<E: Into<BoxError>>(err: CollectError<E>, limit: usize) 
         CollectError::Body(err) => Rejection::BodyRead(err.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use kukuruku_sign::MalformedSignature;
+
+    use super::*;
+
+    #[test]
+    fn rejections_explain_themselves() {
+        let text = Rejection::TooLarge { limit: 65536 }.to_string();
+        assert!(text.contains("65536"), "{text}");
+        assert_eq!(Rejection::MissingSignature.status(), 401);
+        assert_eq!(Rejection::Timeout(Duration::from_secs(1)).status(), 408);
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let read = Rejection::BodyRead("connection reset by peer".into());
+        assert_eq!(read.to_string(), "the body could not be read");
+        assert_eq!(
+            read.source().map(ToString::to_string).as_deref(),
+            Some("connection reset by peer")
+        );
+
+        let mismatch = Rejection::InvalidSignature(VerifyError::Mismatch);
+        assert_eq!(mismatch.to_string(), VerifyError::Mismatch.to_string());
+        assert!(mismatch.source().is_none());
+        let malformed = Rejection::InvalidSignature(MalformedSignature::Length { found: 3 }.into());
+        assert!(malformed.to_string().starts_with("malformed signature"));
+        assert!(malformed.source().is_none());
+    }
+
+    #[test]
+    fn every_default_answer_is_json_with_its_status() {
+        for rejection in [
+            Rejection::TooLarge { limit: 1 },
+            Rejection::MissingSignature,
+            Rejection::AmbiguousSignature,
+            Rejection::InvalidSignature(VerifyError::Mismatch),
+            Rejection::BodyRead("reset".into()),
+            Rejection::Timeout(Duration::from_secs(1)),
+        ] {
+            let response = DefaultRejection.on_rejection(&rejection);
+            assert_eq!(response.status(), rejection.status(), "{rejection}");
+            assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        }
+    }
+
+    #[test]
+    fn a_read_failure_becomes_413_or_400() {
+        let too_large = read_error(CollectError::<BoxError>::TooLarge, 10);
+        assert!(matches!(too_large, Rejection::TooLarge { limit: 10 }));
+        let failed = read_error(CollectError::Body("reset"), 10);
+        assert_eq!(failed.status(), StatusCode::BAD_REQUEST);
+    }
+}

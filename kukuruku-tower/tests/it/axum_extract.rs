@@ -1,6 +1,5 @@
 //! The `Verified<T>` extractor, behind the layer and alone.
 
-use crate::support::*;
 use axum::routing::post;
 use axum::{Extension, Router};
 use bytes::Bytes;
@@ -10,6 +9,8 @@ use kukuruku_tower::VerifySignatureLayer;
 use kukuruku_tower::extract::{Verified, VerifiedByState};
 use serde::Deserialize;
 use tower::ServiceExt;
+
+use crate::support::*;
 
 async fn handler(Verified(callback): Verified<Callback>) -> String {
     format!("{}:{}", callback.id.as_str(), callback.status)

@@ -7,10 +7,11 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::support::*;
 use kukuruku_proto::{Callback, OrderStatus};
 use kukuruku_tower::VerifySignatureLayer;
 use tower::{Layer, ServiceExt};
+
+use crate::support::*;
 
 /// Data with a `/` (URLs) and non-ASCII text, where the recipes' bytes differ.
 const DATA: &str = r#"{"uuid":"5d0f2a4e-0000-4000-8000-000000000001","order_number":"order/123","status":"paid","amount":50000,"currency":"RUB","type":"payin","merchant_id":"1","callback_url":"https://your-site.com/callback"}"#;

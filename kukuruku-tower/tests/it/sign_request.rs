@@ -3,13 +3,14 @@
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use crate::support::*;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
 use kukuruku_proto::{ApiConfig, BodylessSigning, MerchantId, MerchantIdFormat};
 use kukuruku_tower::SignRequestLayer;
 use kukuruku_tower::sign_request::BodyReadError;
 use tower::{Layer, ServiceBuilder, ServiceExt};
+
+use crate::support::*;
 
 fn request<B>(body: B) -> http::Request<B> {
     http::Request::post("http://127.0.0.1/api/v1/orders/payins")

@@ -4,13 +4,14 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::*;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use kukuruku_proto::{Amount, Currency, OrderId, OrderStatus, PayinRequest};
 use kukuruku_tower::{Client, Error, RetryPolicy};
+
+use crate::support::*;
 
 const ORDER: &str = r#"{"uuid":"8f14e45f","status":"processing"}"#;
 

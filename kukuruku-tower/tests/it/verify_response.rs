@@ -2,12 +2,13 @@
 
 use std::convert::Infallible;
 
-use crate::support::*;
 use bytes::Bytes;
 use http_body_util::Full;
 use kukuruku_tower::verify_response::ResponseSignatureError;
 use kukuruku_tower::{BoxError, VerifiedSignature, VerifyResponseLayer};
 use tower::{Layer, ServiceExt};
+
+use crate::support::*;
 
 fn answer(
     status: u16,

@@ -4,7 +4,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::*;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use kukuruku_proto::{
@@ -13,6 +12,8 @@ use kukuruku_proto::{
 };
 use kukuruku_tower::verify_response::ResponseSignatureError;
 use kukuruku_tower::{BoxError, Client, ConnectError, Error, ResponseSignature, RetryPolicy};
+
+use crate::support::*;
 
 mod errors;
 mod retries;
