@@ -18,10 +18,10 @@ use crate::verify_response::ResponseSignatureError;
 pub enum Error {
     /// The request was refused before anything was sent (a missing field, an amount of 0, a
     /// base URL that is not https, ...).
-    #[error("the request is not valid and was not sent: {0}")]
+    #[error("the request is not valid and was not sent")]
     InvalidRequest(#[from] RequestError),
     /// The client's settings are not usable (a zero timeout, a TLS setup failure).
-    #[error("the Kukuruku client cannot be built: {0}")]
+    #[error("the Kukuruku client cannot be built")]
     Config(#[source] BoxError),
     /// The server could not be reached, or the connection failed during the exchange.
     ///
@@ -61,10 +61,9 @@ pub enum Error {
         /// What was wrong with it.
         message: String,
     },
-    /// The answer's `signature` is missing or does not verify: it was not trusted.
-    #[error(
-        "the answer was not trusted because its signature does not verify ({source}); check the secret key and the base URL"
-    )]
+    /// The answer's `signature` is missing or does not verify: it was not trusted. The source
+    /// says what was wrong and what to check.
+    #[error("Kukuruku's answer was not trusted")]
     BadSignature {
         /// The HTTP status.
         status: StatusCode,
@@ -126,12 +125,15 @@ impl Error {
 /// The [`Client`](crate::Client) retries such failures even for a POST, since the server
 /// cannot have seen the request. Its own HTTPS transport reports them on its own; a custom
 /// transport returns (or wraps, anywhere in its error's `source()` chain) this type to opt in.
+///
+/// It only marks the transport's error: it shows as that error (its message, its source), so
+/// a report says "could not connect" once, at the level that knows what was being connected to.
 #[derive(Debug, thiserror::Error)]
-#[error("could not connect")]
-pub struct ConnectError(#[source] BoxError);
+#[error(transparent)]
+pub struct ConnectError(BoxError);
 
 impl ConnectError {
-    /// Wraps the transport's own error (kept behind `source()`).
+    /// Marks the transport's own error as a failure to connect.
     pub fn new(source: impl Into<BoxError>) -> Self {
         Self(source.into())
     }
@@ -153,4 +155,46 @@ pub(crate) fn is_connect_error(error: &(dyn std::error::Error + 'static)) -> boo
         current = error.source();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// A transport's own error that wraps the connect failure, as a custom stack would.
+    #[derive(Debug, thiserror::Error)]
+    #[error("the transport failed")]
+    struct Wrapper(#[source] ConnectError);
+
+    #[test]
+    fn a_connect_error_is_found_anywhere_in_the_chain() {
+        assert!(is_connect_error(&ConnectError::new("refused")));
+        assert!(is_connect_error(&Wrapper(ConnectError::new("refused"))));
+        let reset: BoxError = "connection reset by peer".into();
+        assert!(!is_connect_error(&*reset));
+    }
+
+    #[test]
+    fn a_cause_is_behind_source_not_in_the_message() {
+        let errors = [
+            Error::Config("the request timeout must be above zero".into()),
+            Error::InvalidRequest(RequestError::Missing { field: "amount" }),
+            Error::Transport {
+                source: ConnectError::new("refused").into(),
+                connect: true,
+            },
+            Error::BadSignature {
+                status: StatusCode::OK,
+                body: Bytes::new(),
+                source: ResponseSignatureError::Missing,
+            },
+        ];
+        for error in errors {
+            let cause = error.source().map(ToString::to_string).unwrap_or_default();
+            assert!(!cause.is_empty(), "{error:?}");
+            assert!(!error.to_string().contains(&cause), "{error}: {cause}");
+        }
+    }
 }

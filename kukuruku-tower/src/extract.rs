@@ -86,7 +86,7 @@ impl fmt::Display for VerifiedRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Signature(rejection) => fmt::Display::fmt(rejection, f),
-            Self::InvalidJson(err) => write!(f, "the body is not the expected JSON: {err}"),
+            Self::InvalidJson(_) => f.write_str("the body is not the expected JSON"),
             Self::NotConfigured => f.write_str(
                 "signature verification is not configured: put VerifySignatureLayer in front of this route, or add an Extension(Verifier)",
             ),
@@ -97,7 +97,8 @@ impl fmt::Display for VerifiedRejection {
 impl std::error::Error for VerifiedRejection {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Signature(rejection) => Some(rejection),
+            // Shown as itself: the rejection's message above, its cause here.
+            Self::Signature(rejection) => rejection.source(),
             Self::InvalidJson(err) => Some(err),
             Self::NotConfigured => None,
         }
@@ -108,7 +109,8 @@ impl IntoResponse for VerifiedRejection {
     fn into_response(self) -> Response {
         let (status, message) = match &self {
             Self::Signature(rejection) => return rejection.default_response().into_response(),
-            Self::InvalidJson(_) => (StatusCode::BAD_REQUEST, self.to_string()),
+            // The sender is told what did not fit: the message and its cause, in one line.
+            Self::InvalidJson(err) => (StatusCode::BAD_REQUEST, format!("{self}: {err}")),
             Self::NotConfigured => {
                 tracing::error!("{self}");
                 (

@@ -232,10 +232,18 @@ pub(crate) fn sign_parts(parts: &mut Parts, body: &Bytes, signer: &Signer, bodyl
     }
 }
 
-/// A body that could not be read, so nothing was signed or sent.
+/// A body that could not be read, so nothing was signed or sent. The body's own error is
+/// behind `source()`.
 #[derive(Debug, thiserror::Error)]
-#[error("could not read the request body to sign it: {0}")]
-pub struct BodyReadError(#[source] pub BoxError);
+#[error("could not read the request body to sign it")]
+pub struct BodyReadError(#[source] BoxError);
+
+impl BodyReadError {
+    /// Wraps the body's own error (kept behind `source()`).
+    pub fn new(source: impl Into<BoxError>) -> Self {
+        Self(source.into())
+    }
+}
 
 pin_project! {
     /// The future of [`SignRequest`]: reads the body, then calls the inner service.
@@ -293,12 +301,12 @@ where
                     let body = match ready!(collect.poll(cx)) {
                         Ok(body) => body,
                         Err(CollectError::Body(err)) => {
-                            return Poll::Ready(Err(BodyReadError(err.into()).into()));
+                            return Poll::Ready(Err(BodyReadError::new(err).into()));
                         }
                         // Not reached: the collector has no limit here.
                         Err(CollectError::TooLarge) => {
                             return Poll::Ready(Err(
-                                BodyReadError("the body is too large".into()).into()
+                                BodyReadError::new("the body is too large").into()
                             ));
                         }
                     };

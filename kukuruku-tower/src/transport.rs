@@ -34,7 +34,7 @@ pub struct HttpsTransport {
 
 /// The TLS setup failed (the `ring` provider refused the default protocol versions).
 #[derive(Debug, thiserror::Error)]
-#[error("could not set up TLS: {0}")]
+#[error("could not set up TLS")]
 pub struct TransportError(#[source] rustls::Error);
 
 impl HttpsTransport {

@@ -56,9 +56,8 @@ use pin_project_lite::pin_project;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::collect::CollectBytes;
+use crate::collect::{CollectBytes, CollectError};
 use crate::sign_request::SIGNATURE;
-use crate::verify_signature::{Rejection, read_error};
 use crate::{BoxError, VerifiedSignature};
 
 /// The default limit on a response body: 1 MiB.
@@ -76,9 +75,10 @@ pub enum ResponseSignatureError {
     /// The response has more than one `signature` header.
     #[error("the response has more than one `signature` header: refused as ambiguous")]
     Ambiguous,
-    /// The header is malformed or matches no key.
-    #[error("the response signature is not valid: {0}")]
-    Invalid(#[source] VerifyError),
+    /// The header is malformed or matches no key (the [`VerifyError`] says which, and what to
+    /// check).
+    #[error(transparent)]
+    Invalid(VerifyError),
     /// The response body is larger than the limit.
     #[error("the response body is larger than the limit of {limit} bytes")]
     TooLarge {
@@ -86,7 +86,7 @@ pub enum ResponseSignatureError {
         limit: usize,
     },
     /// The response body could not be read.
-    #[error("the response body could not be read: {0}")]
+    #[error("the response body could not be read")]
     BodyRead(#[source] BoxError),
 }
 
@@ -302,15 +302,16 @@ where
                     };
                     let body = match outcome {
                         Ok(bytes) => bytes,
-                        Err(err) => {
-                            let err = match read_error(err, this.config.limit) {
-                                Rejection::TooLarge { limit } => {
-                                    ResponseSignatureError::TooLarge { limit }
-                                }
-                                Rejection::BodyRead(err) => ResponseSignatureError::BodyRead(err),
-                                other => ResponseSignatureError::BodyRead(other.into()),
-                            };
-                            return Poll::Ready(Err(err.into()));
+                        Err(CollectError::TooLarge) => {
+                            let limit = this.config.limit;
+                            return Poll::Ready(Err(
+                                ResponseSignatureError::TooLarge { limit }.into()
+                            ));
+                        }
+                        Err(CollectError::Body(err)) => {
+                            return Poll::Ready(Err(
+                                ResponseSignatureError::BodyRead(err.into()).into()
+                            ));
                         }
                     };
                     if parts.status.is_success() {
@@ -338,5 +339,57 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kukuruku_sign::{SecretKey, Signer};
+
+    use super::*;
+
+    const BODY: &[u8] = br#"{"status":"paid"}"#;
+
+    fn keys() -> (Signer, Verifier) {
+        let key = SecretKey::new("secret").unwrap();
+        (Signer::new(&key), Verifier::new(&key))
+    }
+
+    fn signed(signatures: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for signature in signatures {
+            headers.append(&SIGNATURE, signature.parse().unwrap());
+        }
+        headers
+    }
+
+    #[test]
+    fn absent_is_refused_only_when_required() {
+        let (_, verifier) = keys();
+        let none = signed(&[]);
+        assert!(matches!(
+            check_response(&none, BODY, &verifier, true),
+            Err(ResponseSignatureError::Missing)
+        ));
+        assert_eq!(check_response(&none, BODY, &verifier, false).unwrap(), None);
+    }
+
+    #[test]
+    fn present_is_checked_either_way() {
+        let (signer, verifier) = keys();
+        let good = signer.sign(BODY).to_hex();
+        for required in [true, false] {
+            let matched = check_response(&signed(&[good.as_str()]), BODY, &verifier, required);
+            assert_eq!(matched.unwrap().map(MatchedKey::index), Some(0));
+            let wrong = check_response(&signed(&[good.as_str()]), b"{}", &verifier, required);
+            assert!(
+                matches!(wrong, Err(ResponseSignatureError::Invalid(err)) if err.is_mismatch())
+            );
+            let doubled = signed(&[good.as_str(), good.as_str()]);
+            assert!(matches!(
+                check_response(&doubled, BODY, &verifier, required),
+                Err(ResponseSignatureError::Ambiguous)
+            ));
+        }
     }
 }

@@ -1,12 +1,4 @@
 //! The `Verified<T>` extractor, behind the layer and alone.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
 use axum::routing::post;
 use axum::{Extension, Router};
@@ -16,8 +8,9 @@ use kukuruku_proto::{Callback, OrderStatus};
 use kukuruku_tower::VerifySignatureLayer;
 use kukuruku_tower::extract::{Verified, VerifiedByState};
 use serde::Deserialize;
-use support::*;
 use tower::ServiceExt;
+
+use crate::support::*;
 
 async fn handler(Verified(callback): Verified<Callback>) -> String {
     format!("{}:{}", callback.id.as_str(), callback.status)

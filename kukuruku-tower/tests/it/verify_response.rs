@@ -1,21 +1,14 @@
 //! VerifyResponse: answers must carry a valid signature.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
 use std::convert::Infallible;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use kukuruku_tower::verify_response::ResponseSignatureError;
-use kukuruku_tower::{VerifiedSignature, VerifyResponseLayer};
-use support::*;
+use kukuruku_tower::{BoxError, VerifiedSignature, VerifyResponseLayer};
 use tower::{Layer, ServiceExt};
+
+use crate::support::*;
 
 fn answer(
     status: u16,

@@ -1,5 +1,4 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code, unreachable_pub, clippy::type_complexity)]
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -9,37 +8,37 @@ use futures_util::stream::{self, StreamExt};
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
 use kukuruku_sign::{SecretKey, Signer, Verifier};
+use kukuruku_tower::BoxError;
 
-pub const KEY: &str = "rmQXpjQyAtzS65oVhRLwY9s669UyDKJl";
-pub const OTHER_KEY: &str = "previous-secret-key-0123456789";
+pub(crate) const KEY: &str = "rmQXpjQyAtzS65oVhRLwY9s669UyDKJl";
+pub(crate) const OTHER_KEY: &str = "previous-secret-key-0123456789";
 
 /// The first test vector of PROTOCOL 1.1.
-pub const VECTOR_BODY: &str = r#"{"merchant_id":"1","amount":50000,"currency":"RUB","callback_url":"https://your-site.com/callback","order_number":"order-123","redirect_success_url":"https://your-site.com/success","redirect_fail_url":"https://your-site.com/fail","customer":{"client_id":"user@example.com"}}"#;
-pub const VECTOR_SIG: &str = "b7611a011a447edd6dee56f302722045d5e947411987d3884eb185157831d815a91293d64b07af6a571403e1665348237ef4d3dac8c83010ab823cc838b4308b";
+pub(crate) const VECTOR_BODY: &str = r#"{"merchant_id":"1","amount":50000,"currency":"RUB","callback_url":"https://your-site.com/callback","order_number":"order-123","redirect_success_url":"https://your-site.com/success","redirect_fail_url":"https://your-site.com/fail","customer":{"client_id":"user@example.com"}}"#;
+pub(crate) const VECTOR_SIG: &str = "b7611a011a447edd6dee56f302722045d5e947411987d3884eb185157831d815a91293d64b07af6a571403e1665348237ef4d3dac8c83010ab823cc838b4308b";
 
-pub const CALLBACK: &str = r#"{"uuid":"5d0f2a4e-0000-4000-8000-000000000001","order_number":"order-123","status":"paid","amount":50000,"currency":"RUB","type":"payin","merchant_id":"1"}"#;
+pub(crate) const CALLBACK: &str = r#"{"uuid":"5d0f2a4e-0000-4000-8000-000000000001","order_number":"order-123","status":"paid","amount":50000,"currency":"RUB","type":"payin","merchant_id":"1"}"#;
 
-pub fn key() -> SecretKey {
+pub(crate) fn key() -> SecretKey {
     SecretKey::new(KEY).unwrap()
 }
 
-pub fn other_key() -> SecretKey {
+pub(crate) fn other_key() -> SecretKey {
     SecretKey::new(OTHER_KEY).unwrap()
 }
 
-pub fn verifier() -> Verifier {
+pub(crate) fn verifier() -> Verifier {
     Verifier::new(&key())
 }
 
-pub fn sign(body: &[u8]) -> String {
+pub(crate) fn sign(body: &[u8]) -> String {
     Signer::new(&key()).sign(body).to_hex().as_str().to_owned()
 }
 
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-pub type TestBody = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
+pub(crate) type TestBody = http_body_util::combinators::UnsyncBoxBody<Bytes, BoxError>;
 
 /// A body that arrives in the given chunks.
-pub fn chunks(parts: &[&'static [u8]]) -> TestBody {
+pub(crate) fn chunks(parts: &[&'static [u8]]) -> TestBody {
     let frames: Vec<Result<Frame<Bytes>, BoxError>> = parts
         .iter()
         .map(|part| Ok(Frame::data(Bytes::from_static(part))))
@@ -48,7 +47,7 @@ pub fn chunks(parts: &[&'static [u8]]) -> TestBody {
 }
 
 /// A body that sends `first`, then fails.
-pub fn failing_after(first: &'static [u8]) -> TestBody {
+pub(crate) fn failing_after(first: &'static [u8]) -> TestBody {
     let frames: Vec<Result<Frame<Bytes>, BoxError>> = vec![
         Ok(Frame::data(Bytes::from_static(first))),
         Err("connection reset by peer".into()),
@@ -57,7 +56,7 @@ pub fn failing_after(first: &'static [u8]) -> TestBody {
 }
 
 /// A body that sends `first`, then never anything again.
-pub fn stalling_after(first: &'static [u8]) -> TestBody {
+pub(crate) fn stalling_after(first: &'static [u8]) -> TestBody {
     let head = stream::iter(vec![Ok::<_, BoxError>(Frame::data(Bytes::from_static(
         first,
     )))]);
@@ -65,7 +64,7 @@ pub fn stalling_after(first: &'static [u8]) -> TestBody {
 }
 
 /// A body that records whether anyone polled it.
-pub fn watched(flag: Arc<Mutex<bool>>, data: &'static [u8]) -> TestBody {
+pub(crate) fn watched(flag: Arc<Mutex<bool>>, data: &'static [u8]) -> TestBody {
     let stream = stream::once(async move {
         *flag.lock().unwrap() = true;
         Ok::<_, BoxError>(Frame::data(Bytes::from_static(data)))
@@ -73,20 +72,21 @@ pub fn watched(flag: Arc<Mutex<bool>>, data: &'static [u8]) -> TestBody {
     StreamBody::new(stream).boxed_unsync()
 }
 
-pub fn full(body: impl Into<Bytes>) -> Full<Bytes> {
+pub(crate) fn full(body: impl Into<Bytes>) -> Full<Bytes> {
     Full::new(body.into())
 }
 
 /// What an inner service saw.
 #[derive(Debug, Clone)]
-pub struct Seen {
-    pub headers: http::HeaderMap,
-    pub body: Bytes,
-    pub extensions: http::Extensions,
+pub(crate) struct Seen {
+    pub(crate) headers: http::HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) extensions: http::Extensions,
 }
 
 /// An inner service that records each request and answers 200 `{"success":true}`.
-pub fn recording() -> (
+#[allow(clippy::type_complexity)] // an `impl Service` cannot be named by an alias
+pub(crate) fn recording() -> (
     Arc<Mutex<Vec<Seen>>>,
     impl tower::Service<
         http::Request<Full<Bytes>>,
@@ -115,7 +115,7 @@ pub fn recording() -> (
     (seen, service)
 }
 
-pub async fn body_text<B>(body: B) -> String
+pub(crate) async fn body_text<B>(body: B) -> String
 where
     B: http_body::Body,
     B::Error: std::fmt::Debug,
@@ -125,7 +125,7 @@ where
 
 /// Runs the interop tools check: `true` when the test may run, `false` (after printing SKIP)
 /// when it must be skipped; panics when `KUKURUKU_REQUIRE_INTEROP=1` and a tool is missing.
-pub fn interop_available(tool: &str, why_missing: Option<String>) -> bool {
+pub(crate) fn interop_available(tool: &str, why_missing: Option<String>) -> bool {
     let Some(why) = why_missing else { return true };
     assert!(
         std::env::var("KUKURUKU_REQUIRE_INTEROP").as_deref() != Ok("1"),
@@ -135,4 +135,16 @@ pub fn interop_available(tool: &str, why_missing: Option<String>) -> bool {
         "SKIP: {tool} interop test: {why} (set KUKURUKU_REQUIRE_INTEROP=1 to make this a failure)"
     );
     false
+}
+
+/// An error and its causes, joined with ": ", as anyhow and eyre print a report (`{:#}`).
+pub(crate) fn report(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut report = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        report.push_str(": ");
+        report.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    report
 }

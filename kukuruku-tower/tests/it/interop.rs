@@ -3,22 +3,15 @@
 //!
 //! Without `node`, the npm package or `php`, each test prints a SKIP line and returns, unless
 //! `KUKURUKU_REQUIRE_INTEROP=1` (CI) makes that a failure.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use kukuruku_proto::{Callback, OrderStatus};
 use kukuruku_tower::VerifySignatureLayer;
-use support::*;
 use tower::{Layer, ServiceExt};
+
+use crate::support::*;
 
 /// Data with a `/` (URLs) and non-ASCII text, where the recipes' bytes differ.
 const DATA: &str = r#"{"uuid":"5d0f2a4e-0000-4000-8000-000000000001","order_number":"order/123","status":"paid","amount":50000,"currency":"RUB","type":"payin","merchant_id":"1","callback_url":"https://your-site.com/callback"}"#;

@@ -1,12 +1,4 @@
 //! The built-in transport against a real hyper server on 127.0.0.1.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -18,7 +10,8 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use kukuruku_proto::{Amount, Currency, OrderId, OrderStatus, PayinRequest};
 use kukuruku_tower::{Client, Error, RetryPolicy};
-use support::*;
+
+use crate::support::*;
 
 const ORDER: &str = r#"{"uuid":"8f14e45f","status":"processing"}"#;
 

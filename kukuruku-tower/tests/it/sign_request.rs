@@ -1,12 +1,4 @@
 //! SignRequest: the signature covers exactly the bytes forwarded.
-#![allow(
-    clippy::type_complexity,
-    clippy::similar_names,
-    clippy::items_after_statements,
-    clippy::unnecessary_wraps,
-    clippy::format_push_string
-)]
-mod support;
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -16,8 +8,9 @@ use http_body_util::{BodyExt, Empty, Full};
 use kukuruku_proto::{ApiConfig, BodylessSigning, MerchantId, MerchantIdFormat};
 use kukuruku_tower::SignRequestLayer;
 use kukuruku_tower::sign_request::BodyReadError;
-use support::*;
 use tower::{Layer, ServiceBuilder, ServiceExt};
+
+use crate::support::*;
 
 fn request<B>(body: B) -> http::Request<B> {
     http::Request::post("http://127.0.0.1/api/v1/orders/payins")
@@ -160,6 +153,10 @@ async fn a_body_that_fails_is_an_error_and_nothing_is_sent() {
         .unwrap_err();
     assert!(err.downcast_ref::<BodyReadError>().is_some(), "{err}");
     assert!(err.to_string().contains("could not read the request body"));
+    assert_eq!(
+        report(&*err),
+        "could not read the request body to sign it: connection reset by peer"
+    );
     assert!(seen.lock().unwrap().is_empty());
 }
 
