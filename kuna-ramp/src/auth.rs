@@ -1,30 +1,6 @@
 //! How the client authenticates: an API key, or a login that yields a bearer token.
-//!
-//! # The login call (an assumption)
-//!
-//! Kuna documents `POST /v2/auth/login` with a `merchant_id` header but not its body nor its
-//! answer. By default this client sends
-//!
-//! ```text
-//! POST {base}/v2/auth/login
-//! merchant_id: <merchant id>
-//! content-type: application/json
-//!
-//! {"email": "<login>", "password": "<password>"}
-//! ```
-//!
-//! and reads the token at `data.token` and its lifetime in seconds at `data.expiresIn`; without
-//! `expiresIn` it reads the JWT's `exp` claim (unverified), and without either it keeps the token
-//! until Kuna answers 401. Each part can be changed on [`Login`] when Kuna tells you otherwise:
-//! [`login_field`](Login::login_field), [`password_field`](Login::password_field),
-//! [`token_pointer`](Login::token_pointer), [`expires_in_pointer`](Login::expires_in_pointer).
-//!
-//! The token is cached, renewed shortly before it expires
-//! ([`renew_before`](crate::KunaClientBuilder::renew_before)), and renewed once when Kuna answers
-//! 401 to a call made with it.
 
 use std::fmt;
-use std::time::SystemTime;
 
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -62,8 +38,31 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// Login credentials for `POST /v2/auth/login` (see the [module docs](self) for the assumed
-/// shape). The login and password are zeroized on drop; `Debug` shows neither.
+/// Login credentials for `POST /v2/auth/login`. The login and password are zeroized on drop;
+/// `Debug` shows neither.
+///
+/// # The login call (an assumption)
+///
+/// Kuna documents `POST /v2/auth/login` with a `merchant_id` header but not its body nor its
+/// answer. By default this client sends
+///
+/// ```text
+/// POST {base}/v2/auth/login
+/// merchant_id: <merchant id>
+/// content-type: application/json
+///
+/// {"email": "<login>", "password": "<password>"}
+/// ```
+///
+/// and reads the token at `data.token` and its lifetime in seconds at `data.expiresIn`; without
+/// `expiresIn` it reads the JWT's `exp` claim (unverified), and without either it keeps the token
+/// until Kuna answers 401. Each part can be changed when Kuna tells you otherwise:
+/// [`login_field`](Login::login_field), [`password_field`](Login::password_field),
+/// [`token_pointer`](Login::token_pointer), [`expires_in_pointer`](Login::expires_in_pointer).
+///
+/// The token is cached, renewed shortly before it expires
+/// ([`renew_before`](crate::KunaClientBuilder::renew_before)), and renewed once when Kuna answers
+/// 401 to a call made with it.
 #[derive(Clone)]
 pub struct Login {
     pub(crate) merchant_id: String,
@@ -172,20 +171,6 @@ impl From<ApiKey> for Credentials {
 impl From<Login> for Credentials {
     fn from(login: Login) -> Self {
         Self::Login(login)
-    }
-}
-
-/// A cached login token.
-#[derive(Clone)]
-pub(crate) struct Bearer {
-    pub(crate) token: Zeroizing<String>,
-    /// Renew at or after this time; `None`: keep until a 401.
-    pub(crate) renew_at: Option<SystemTime>,
-}
-
-impl Bearer {
-    pub(crate) fn fresh(&self, now: SystemTime) -> bool {
-        self.renew_at.is_none_or(|at| now < at)
     }
 }
 

@@ -4,19 +4,24 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::StatusCode;
+use kukuruku_proto::Excerpt;
+use kukuruku_tower::BoxError;
 
 use crate::validate::ValidationError;
 
-/// A type-erased error from the HTTP service.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
 /// What went wrong talking to Kuna. Never carries a credential: no API key, password, login
 /// token or widget token appears in any variant, its `Display` or its `Debug`.
+///
+/// Each variant says its cause once: in its message, or (for [`Invalid`](Self::Invalid) and
+/// [`Transport`](Self::Transport)) as its [`source`](std::error::Error::source), which a
+/// reporter walking the chain (anyhow, eyre) prints next. Kuna's own words are shown cut to
+/// [`kukuruku_proto::EXCERPT_CHARS`] characters; [`message`](Self::message) has them whole.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A request field would be refused; nothing was sent.
-    #[error("invalid request, nothing was sent: {0}")]
+    /// A request field would be refused; nothing was sent. The field and what is wrong with it
+    /// are the source.
+    #[error("invalid request, nothing was sent")]
     Invalid(#[from] ValidationError),
 
     /// The client is not set up right (base URL, institution id, credentials).
@@ -68,8 +73,9 @@ pub enum Error {
     #[error("no answer from Kuna within {0:?}")]
     Timeout(Duration),
 
-    /// The request could not be sent or its answer not read (DNS, TCP, TLS, connection closed).
-    #[error("could not reach Kuna: {0}")]
+    /// The request could not be sent or its answer not read (DNS, TCP, TLS, connection closed);
+    /// the transport's error is the source.
+    #[error("could not reach Kuna")]
     Transport(#[source] BoxError),
 }
 
@@ -101,15 +107,35 @@ impl Error {
             _ => None,
         }
     }
+
+    /// The error for a non-2xx answer: [`Unauthorized`](Self::Unauthorized) for 401 and 403,
+    /// else [`Api`](Self::Api), with Kuna's message when the body has one.
+    pub(crate) fn from_answer(status: StatusCode, body: Bytes) -> Self {
+        let message = error_message(&body);
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            Self::Unauthorized {
+                status,
+                message,
+                body,
+            }
+        } else {
+            Self::Api {
+                status,
+                message,
+                body,
+            }
+        }
+    }
 }
 
+/// `: <Kuna's message>`, cut to an excerpt, or nothing.
 fn message_suffix(message: Option<&str>) -> String {
-    message.map_or_else(String::new, |m| format!(": {m}"))
+    message.map_or_else(String::new, |m| format!(": {}", Excerpt(m)))
 }
 
 /// D9: error bodies are not documented; take `message` (a string or a list of strings), else
 /// `error`, when the body is JSON with them.
-pub(crate) fn error_message(body: &[u8]) -> Option<String> {
+fn error_message(body: &[u8]) -> Option<String> {
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
     let text = |v: &serde_json::Value| -> Option<String> {
         match v {
@@ -122,15 +148,12 @@ pub(crate) fn error_message(body: &[u8]) -> Option<String> {
         }
     };
     let field = |name: &str| value.get(name).and_then(text);
-    field("message")
-        .or_else(|| field("error"))
-        .or_else(|| {
-            value
-                .get("data")
-                .and_then(|d| d.get("message"))
-                .and_then(text)
-        })
-        .map(|m| m.chars().take(500).collect())
+    field("message").or_else(|| field("error")).or_else(|| {
+        value
+            .get("data")
+            .and_then(|d| d.get("message"))
+            .and_then(text)
+    })
 }
 
 #[cfg(test)]
@@ -174,5 +197,51 @@ mod tests {
         };
         assert_eq!(e.to_string(), "Kuna answered HTTP 502 Bad Gateway");
         assert_eq!(e.body().map(|b| &b[..]), Some(&b"<html>"[..]));
+    }
+
+    #[test]
+    fn a_long_message_is_shown_as_an_excerpt_and_kept_whole() {
+        let long = "x".repeat(600);
+        let e = Error::from_answer(
+            StatusCode::BAD_REQUEST,
+            Bytes::from(format!(r#"{{"message":"{long}"}}"#)),
+        );
+        assert_eq!(e.message(), Some(long.as_str()));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Kuna answered HTTP 400 Bad Request: {}",
+                kukuruku_proto::Excerpt(&long)
+            )
+        );
+        assert!(e.to_string().len() < 120, "{e}");
+    }
+
+    #[test]
+    fn refusals_of_the_credentials_are_unauthorized() {
+        for status in [StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN] {
+            let e = Error::from_answer(status, Bytes::from_static(br#"{"error":"Forbidden"}"#));
+            assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
+            assert_eq!(e.message(), Some("Forbidden"));
+        }
+        let e = Error::from_answer(StatusCode::NOT_FOUND, Bytes::new());
+        assert!(matches!(e, Error::Api { message: None, .. }), "{e:?}");
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        use std::error::Error as _;
+
+        let invalid = Error::from(crate::validate::err("email", crate::Problem::Empty));
+        let cause = invalid.source().map(ToString::to_string).unwrap();
+        assert!(cause.starts_with("`email` is empty"), "{cause}");
+        assert_eq!(invalid.to_string(), "invalid request, nothing was sent");
+
+        let transport = Error::Transport("connection refused".into());
+        assert_eq!(transport.to_string(), "could not reach Kuna");
+        assert_eq!(
+            transport.source().map(ToString::to_string).as_deref(),
+            Some("connection refused")
+        );
     }
 }

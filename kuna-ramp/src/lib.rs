@@ -30,15 +30,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! | module | holds |
+//! The public API, all at the crate root:
+//!
+//! | concept | items |
 //! |---|---|
-//! | [`client`] | [`KunaClient`], its builder, [`WidgetSession`] |
-//! | [`auth`] | [`Credentials`]: [`ApiKey`] or [`Login`] (and the assumed login shape) |
-//! | [`customer`] | [`NewCustomer`], [`CustomerUpdate`], [`CustomerQuery`], [`Customer`], [`CustomerPage`] |
-//! | [`token`] | [`RampToken`], [`WidgetUrl`] |
-//! | [`status`] | [`WalletStatus`], [`VerificationStatus`], [`OperationStatus`] |
-//! | [`validate`] | [`ValidationError`], [`Problem`] |
-//! | [`error`] | [`Error`] |
+//! | the client | [`KunaClient`], [`KunaClientBuilder`] and its defaults ([`DEFAULT_TIMEOUT`], [`DEFAULT_RENEW_BEFORE`], [`DEFAULT_BODY_LIMIT`]), [`WidgetSession`] |
+//! | credentials | [`Credentials`]: [`ApiKey`] or [`Login`] (and the assumed login shape) |
+//! | customers | [`NewCustomer`] and [`NewCustomerBuilder`], [`CustomerUpdate`], [`CustomerQuery`], [`Customer`], [`CustomerPage`] |
+//! | the widget | [`RampToken`], [`WidgetUrl`], [`DEFAULT_WIDGET_URL`] |
+//! | statuses | [`WalletStatus`], [`VerificationStatus`], [`OperationStatus`] |
+//! | checks before sending | [`ValidationError`], [`Problem`] |
+//! | errors | [`Error`] |
 //!
 //! The client is generic over any tower HTTP service taking `http::Request<Full<Bytes>>`; the
 //! default `transport` feature builds it over `kukuruku-tower`'s HTTPS transport
@@ -51,23 +53,23 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod auth;
-pub mod client;
-pub mod customer;
-pub mod error;
-pub mod status;
-pub mod token;
-pub mod validate;
+mod auth;
+mod client;
+mod customer;
+mod error;
+mod status;
+mod token;
+mod validate;
 
 pub use auth::{ApiKey, Credentials, Login};
 pub use client::{
-    Clock, DEFAULT_BODY_LIMIT, DEFAULT_RENEW_BEFORE, DEFAULT_TIMEOUT, KunaClient,
-    KunaClientBuilder, WidgetSession,
+    DEFAULT_BODY_LIMIT, DEFAULT_RENEW_BEFORE, DEFAULT_TIMEOUT, KunaClient, KunaClientBuilder,
+    WidgetSession,
 };
 pub use customer::{
     Customer, CustomerPage, CustomerQuery, CustomerUpdate, NewCustomer, NewCustomerBuilder,
 };
-pub use error::{BoxError, Error};
+pub use error::Error;
 pub use status::{OperationStatus, VerificationStatus, WalletStatus};
 pub use token::{DEFAULT_WIDGET_URL, RampToken, WidgetUrl};
 pub use validate::{Problem, ValidationError};

@@ -2,10 +2,11 @@
 //! `Debug` never shows the token, there is no `Display`, and they are zeroized on drop.
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use kukuruku_proto::from_unix_seconds;
 use url::Url;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -126,11 +127,13 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
         return None;
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Some(UNIX_EPOCH + Duration::from_secs(exp as u64))
+    from_unix_seconds(exp as u64)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
     use super::*;
 
     /// The seed's example token (its header is deliberately garbled; its payload is readable).

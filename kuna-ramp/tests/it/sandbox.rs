@@ -1,17 +1,17 @@
 //! `kuna-ramp` against the sandbox's Kuna on loopback.
 
-mod support;
-
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
+use kukuruku_proto::TimeSource as _;
 use kuna_ramp::{
     Credentials, CustomerQuery, CustomerUpdate, Error, Login, NewCustomer, VerificationStatus,
     WalletStatus,
 };
-use support::{BROWSER, Kuna, customer, get};
+
+use crate::support::{BROWSER, Kuna, customer, get};
 
 #[tokio::test]
 async fn create_token_widget_invalidate_then_refused() {

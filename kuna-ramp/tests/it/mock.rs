@@ -314,7 +314,7 @@ async fn login_shape_is_adaptable_and_jwt_exp_drives_renewal() {
     let clock = Arc::new(Mutex::new(now));
     let client_clock = Arc::clone(&clock);
     let client = KunaClient::builder("https://kuna.example/api/", Credentials::login(login))
-        .clock(move || *client_clock.lock().unwrap())
+        .time_source(move || *client_clock.lock().unwrap())
         .build_with(mock.service())
         .unwrap();
 

@@ -1,7 +1,5 @@
 //! Shared by the tests: the sandbox's Kuna module on loopback, a movable clock, raw GETs.
 
-#![allow(dead_code, unreachable_pub)]
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,35 +7,38 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
+use kukuruku_proto::TimeSource;
 use kukuruku_tower::transport::HttpsTransport;
 use kuna_ramp::{Credentials, KunaClient, Login, NewCustomer};
 use tower::ServiceExt as _;
 
-pub use kukuruku_sandbox::kuna::{self as kuna_sandbox, KunaConfig, KunaState};
+use kukuruku_sandbox::kuna::{self as kuna_sandbox, KunaConfig, KunaState};
 
 /// A clock both sides share: the system time plus an offset tests move forward.
 #[derive(Clone, Default)]
-pub struct TestClock(Arc<AtomicU64>);
+pub(crate) struct TestClock(Arc<AtomicU64>);
 
 impl TestClock {
-    pub fn now(&self) -> SystemTime {
-        SystemTime::now() + Duration::from_secs(self.0.load(Ordering::SeqCst))
-    }
-
-    pub fn advance(&self, by: Duration) {
+    pub(crate) fn advance(&self, by: Duration) {
         self.0.fetch_add(by.as_secs(), Ordering::SeqCst);
     }
 }
 
-pub struct Kuna {
-    pub state: KunaState,
-    pub addr: SocketAddr,
-    pub clock: TestClock,
+impl TimeSource for TestClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now() + Duration::from_secs(self.0.load(Ordering::SeqCst))
+    }
+}
+
+pub(crate) struct Kuna {
+    pub(crate) state: KunaState,
+    pub(crate) addr: SocketAddr,
+    pub(crate) clock: TestClock,
 }
 
 impl Kuna {
     /// Serves the sandbox's Kuna on 127.0.0.1:0, with `change` applied to the default config.
-    pub async fn start(change: impl FnOnce(&mut KunaConfig)) -> Self {
+    pub(crate) async fn start(change: impl FnOnce(&mut KunaConfig)) -> Self {
         let clock = TestClock::default();
         let shared = clock.clone();
         let mut config = KunaConfig::default().with_clock(move || shared.now());
@@ -50,11 +51,11 @@ impl Kuna {
         Self { state, addr, clock }
     }
 
-    pub fn base_url(&self) -> String {
+    pub(crate) fn base_url(&self) -> String {
         format!("http://{}/", self.addr)
     }
 
-    pub fn widget_host(&self) -> String {
+    pub(crate) fn widget_host(&self) -> String {
         format!("http://{}/widget", self.addr)
     }
 
@@ -63,32 +64,32 @@ impl Kuna {
         KunaClient::builder(self.base_url(), credentials)
             .widget_url(self.widget_host())
             .institution_id(self.state.config().institution_id.clone())
-            .clock(move || clock.now())
+            .time_source(clock)
             .timeout(Duration::from_secs(10))
     }
 
     /// A client with the sandbox's API key.
-    pub fn api_key_client(&self) -> KunaClient<HttpsTransport> {
+    pub(crate) fn api_key_client(&self) -> KunaClient<HttpsTransport> {
         self.builder(Credentials::api_key(self.state.api_key()))
             .build()
             .unwrap()
     }
 
     /// A client that logs in with the sandbox's login credentials.
-    pub fn login_client(&self) -> KunaClient<HttpsTransport> {
+    pub(crate) fn login_client(&self) -> KunaClient<HttpsTransport> {
         let c = self.state.config();
         let login = Login::new(c.merchant_id.clone(), c.login.clone(), c.password.clone());
         self.builder(Credentials::login(login)).build().unwrap()
     }
 
     /// A client with other credentials.
-    pub fn client_with(&self, credentials: Credentials) -> KunaClient<HttpsTransport> {
+    pub(crate) fn client_with(&self, credentials: Credentials) -> KunaClient<HttpsTransport> {
         self.builder(credentials).build().unwrap()
     }
 }
 
 /// GETs `url` (a widget URL); the status and the JSON answer.
-pub async fn get(url: &str) -> (http::StatusCode, serde_json::Value) {
+pub(crate) async fn get(url: &str) -> (http::StatusCode, serde_json::Value) {
     let request = http::Request::get(url)
         .body(Full::new(Bytes::new()))
         .unwrap();
@@ -103,7 +104,7 @@ pub async fn get(url: &str) -> (http::StatusCode, serde_json::Value) {
 }
 
 /// A valid customer with everything set.
-pub fn customer(email: &str, external_id: &str) -> NewCustomer {
+pub(crate) fn customer(email: &str, external_id: &str) -> NewCustomer {
     NewCustomer::builder()
         .email(email)
         .phone_number("+380991234567")
@@ -120,4 +121,4 @@ pub fn customer(email: &str, external_id: &str) -> NewCustomer {
         .unwrap()
 }
 
-pub const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
+pub(crate) const BROWSER: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
