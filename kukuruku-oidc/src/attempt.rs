@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use kukuruku_proto::{SharedTimeSource, TimeSource, from_unix_seconds};
+use kukuruku_tower::SystemClock;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{Clock, from_unix};
 use crate::secret::Secret;
 
 /// What [`KukurukuId::start_login`](crate::KukurukuId::start_login) hands back: where to send the
@@ -53,9 +54,10 @@ impl LoginAttempt {
         &self.issuer
     }
 
-    /// When the attempt was created.
+    /// When the attempt was created (the Unix epoch if the stored time is beyond what
+    /// `SystemTime` holds).
     pub fn created_at(&self) -> SystemTime {
-        from_unix(self.created_at)
+        from_unix_seconds(self.created_at).unwrap_or(UNIX_EPOCH)
     }
 
     /// How long it stays valid.
@@ -63,9 +65,10 @@ impl LoginAttempt {
         Duration::from_secs(self.ttl_secs)
     }
 
-    /// When it stops being valid.
+    /// When it stops being valid (the Unix epoch, so already expired, if that time is beyond
+    /// what `SystemTime` holds).
     pub fn expires_at(&self) -> SystemTime {
-        from_unix(self.created_at.saturating_add(self.ttl_secs))
+        from_unix_seconds(self.created_at.saturating_add(self.ttl_secs)).unwrap_or(UNIX_EPOCH)
     }
 
     /// Whether it has expired at `now`.
@@ -94,55 +97,6 @@ impl fmt::Debug for LoginAttempt {
     }
 }
 
-/// Options of a login beyond the scopes: hints for KukurukuID and extra parameters.
-///
-/// ```
-/// use kukuruku_oidc::LoginOptions;
-/// let options = LoginOptions::new(["profile", "email"]).login_hint("ann@example.com");
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Default)]
-#[must_use]
-pub struct LoginOptions {
-    pub(crate) scopes: Vec<String>,
-    pub(crate) login_hint: Option<String>,
-    pub(crate) prompt: Option<String>,
-    pub(crate) extra: Vec<(String, String)>,
-}
-
-impl LoginOptions {
-    /// Options with these scopes (`openid` is always added).
-    pub fn new<I, S>(scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        Self {
-            scopes: scopes.into_iter().map(Into::into).collect(),
-            ..Self::default()
-        }
-    }
-
-    /// `login_hint`: the e-mail to pre-fill.
-    pub fn login_hint(mut self, hint: impl Into<String>) -> Self {
-        self.login_hint = Some(hint.into());
-        self
-    }
-
-    /// `prompt` (`none`, `login`, `consent`, `select_account`).
-    pub fn prompt(mut self, prompt: impl Into<String>) -> Self {
-        self.prompt = Some(prompt.into());
-        self
-    }
-
-    /// Any other authorization parameter (e.g. `ui_locales`). The parameters this crate sets
-    /// itself (`state`, `nonce`, PKCE, `redirect_uri`, …) cannot be overridden: they are ignored.
-    pub fn param(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.extra.push((name.into(), value.into()));
-        self
-    }
-}
-
 /// An in-memory store of pending login attempts that enforces single use: [`AttemptStore::take`]
 /// removes the attempt, so a replayed callback finds nothing
 /// ([`Error::UnknownAttempt`](crate::Error::UnknownAttempt)). Expired attempts are dropped as
@@ -160,7 +114,7 @@ impl LoginOptions {
 pub struct AttemptStore {
     attempts: Mutex<HashMap<String, LoginAttempt>>,
     capacity: usize,
-    clock: Clock,
+    time_source: SharedTimeSource,
 }
 
 impl AttemptStore {
@@ -169,20 +123,21 @@ impl AttemptStore {
         Self {
             attempts: Mutex::new(HashMap::new()),
             capacity: capacity.max(1),
-            clock: Clock::system(),
+            time_source: SystemClock::shared(),
         }
     }
 
-    /// The same, with another clock (tests).
+    /// The same, reading the time from `source` (default: the system clock), e.g. a closure
+    /// in tests.
     #[must_use]
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+    pub fn time_source(mut self, source: impl TimeSource) -> Self {
+        self.time_source = SharedTimeSource::new(source);
         self
     }
 
     /// Keeps an attempt until its callback arrives.
     pub fn insert(&self, attempt: LoginAttempt) {
-        let now = self.clock.now();
+        let now = self.time_source.now();
         let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
         attempts.retain(|_, pending| !pending.is_expired(now));
         while attempts.len() >= self.capacity {
@@ -224,6 +179,10 @@ impl AttemptStore {
 mod tests {
     use super::*;
 
+    fn at(secs: u64) -> SystemTime {
+        from_unix_seconds(secs).unwrap()
+    }
+
     fn attempt(state: &str, created_at: u64) -> LoginAttempt {
         LoginAttempt {
             state: Secret::new(state.into()),
@@ -248,18 +207,17 @@ mod tests {
         let json = serde_json::to_string(&attempt).unwrap();
         let back: LoginAttempt = serde_json::from_str(&json).unwrap();
         assert_eq!(back, attempt);
-        assert_eq!(back.expires_at(), from_unix(700));
-        assert!(!back.is_expired(from_unix(699)));
-        assert!(back.is_expired(from_unix(700)));
+        assert_eq!(back.expires_at(), at(700));
+        assert!(!back.is_expired(at(699)));
+        assert!(back.is_expired(at(700)));
     }
 
     #[test]
     fn store_is_take_once_bounded_and_drops_expired() {
         let now = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(100));
         let clock_now = now.clone();
-        let store = AttemptStore::new(2).with_clock(Clock::from_fn(move || {
-            from_unix(clock_now.load(std::sync::atomic::Ordering::SeqCst))
-        }));
+        let store = AttemptStore::new(2)
+            .time_source(move || at(clock_now.load(std::sync::atomic::Ordering::SeqCst)));
         store.insert(attempt("a", 100));
         store.insert(attempt("b", 101));
         store.insert(attempt("c", 102));
@@ -271,5 +229,13 @@ mod tests {
         store.insert(attempt("d", 10_000));
         assert!(store.take("c").is_none(), "expired ones are dropped");
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn a_stamp_beyond_system_time_is_expired_not_a_panic() {
+        let attempt = attempt("s-2", u64::MAX);
+        assert_eq!(attempt.created_at(), UNIX_EPOCH);
+        assert_eq!(attempt.expires_at(), UNIX_EPOCH);
+        assert!(attempt.is_expired(at(0)));
     }
 }

@@ -1,7 +1,7 @@
 //! The "Play" auto-login (PROTOCOL 3): the landing query is untrusted; its issuer must be one
 //! you allow, and the order it names is credited only from the verified payment callback.
 
-use kukuruku_proto::{AutoLoginQuery, normalize_issuer};
+use kukuruku_proto::{AutoLoginQuery, Excerpt, normalize_issuer};
 
 use crate::error::Error;
 
@@ -48,7 +48,7 @@ impl AutoLogin {
         let query = AutoLoginQuery::parse(query).map_err(Error::AutoLoginQuery)?;
         let Ok(issuer) = normalize_issuer(query.issuer()) else {
             return Err(Error::ForeignIssuer {
-                issuer: query.issuer().chars().take(200).collect(),
+                issuer: Excerpt(query.issuer()).to_string(),
             });
         };
         let allowed = allowed_issuers

@@ -3,11 +3,12 @@
 use std::fmt;
 
 use http::StatusCode;
-
-/// A type-erased transport error, as tower uses them.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use kukuruku_tower::BoxError;
 
 /// Everything that can go wrong in a KukurukuID login. Never carries a token or a secret.
+///
+/// A cause is either in the message or behind [`source()`](std::error::Error::source), never
+/// both: a reporter that walks the chain (anyhow, eyre) prints each sentence once.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -23,11 +24,11 @@ pub enum Error {
         url: String,
     },
     /// The request did not reach the server, or the connection broke.
-    #[error("could not reach {url}: {source}")]
+    #[error("could not reach {url}")]
     Transport {
         /// The URL called.
         url: String,
-        /// What the transport said.
+        /// What the transport said (a [`kukuruku_tower::BoxError`]).
         #[source]
         source: BoxError,
     },
@@ -132,7 +133,7 @@ pub enum Error {
     #[error("the identity provider sent no ID token: was the `openid` scope requested?")]
     MissingIdToken,
     /// The ID token was refused.
-    #[error("the ID token was refused: {0}")]
+    #[error("the ID token was refused")]
     IdToken(#[from] IdTokenError),
     /// The session has no refresh token.
     #[error("the session has no refresh token: log the user in again")]
@@ -144,10 +145,10 @@ pub enum Error {
     #[error("the userinfo answer is unusable: {0}")]
     UserInfo(String),
     /// The profile call (`GET /api/v1/me`) failed.
-    #[error("the profile call failed: {0}")]
+    #[error("the profile call failed")]
     Profile(#[source] kukuruku_proto::ResponseError),
     /// The Play query string is unusable (no issuer, no order id, conflicting values, …).
-    #[error("the auto-login link is unusable: {0}")]
+    #[error("the auto-login link is unusable")]
     AutoLoginQuery(#[source] kukuruku_proto::AutoLoginError),
     /// The Play link's issuer is not in the allow-list. No request was made to it.
     #[error(
@@ -157,6 +158,21 @@ pub enum Error {
         /// The issuer named by the link (normalised when possible).
         issuer: String,
     },
+}
+
+/// The most of an unexpected answer's body kept in [`Error::Status`].
+const STATUS_BODY_BYTES: usize = 4096;
+
+impl Error {
+    /// An unexpected HTTP status, with the start of the answer's body as text.
+    pub(crate) fn status(url: &url::Url, status: StatusCode, body: &[u8]) -> Self {
+        let end = body.len().min(STATUS_BODY_BYTES);
+        Error::Status {
+            url: url.to_string(),
+            status,
+            body: String::from_utf8_lossy(&body[..end]).into_owned(),
+        }
+    }
 }
 
 fn describe(description: Option<&str>) -> String {
@@ -325,6 +341,41 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "the login was refused by KukurukuID: access_denied (user said no)"
+        );
+    }
+
+    /// Every message of the chain that `source()` walks, outermost first.
+    fn chain(error: &dyn std::error::Error) -> Vec<String> {
+        std::iter::successors(Some(error), |error| error.source())
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_reporter_prints_each_cause_once() {
+        let io = std::io::Error::other("connection reset by peer");
+        let errors = [
+            Error::Transport {
+                url: "https://auth.example/token".into(),
+                source: Box::new(io),
+            },
+            Error::IdToken(IdTokenError::Signature),
+            Error::IdToken(IdTokenError::Expired("exp is 40 s ago".into())),
+        ];
+        for error in errors {
+            let chain = chain(&error);
+            assert!(chain.len() > 1, "{chain:?}");
+            for (outer, inner) in chain.iter().zip(chain.iter().skip(1)) {
+                assert!(!outer.contains(inner.as_str()), "{chain:?}");
+            }
+        }
+        let error = Error::IdToken(IdTokenError::Signature);
+        assert_eq!(
+            chain(&error),
+            [
+                "the ID token was refused",
+                "its signature does not verify against the provider's keys (forged or tampered)"
+            ]
         );
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::error::Error;
-use crate::http::{Http, is_secure_url};
+use crate::transport::{Transport, is_secure_url};
 
 /// What the client uses from the discovery document, and the keys.
 #[derive(Debug)]
@@ -102,35 +102,25 @@ impl ProviderCache {
     }
 }
 
-pub(crate) async fn get_bytes(http: &Http, url: &Url) -> Result<Bytes, Error> {
+async fn get_bytes(transport: &Transport, url: &Url) -> Result<Bytes, Error> {
     let request = Request::builder()
         .method(Method::GET)
         .uri(url.as_str())
         .header(ACCEPT, "application/json")
         .body(Full::new(Bytes::new()))
         .map_err(|error| Error::Config(format!("cannot request {url}: {error}")))?;
-    let response = http.send(request).await?;
+    let response = transport.send(request).await?;
     if !response.status().is_success() {
-        return Err(Error::Status {
-            url: url.to_string(),
-            status: response.status(),
-            body: body_excerpt(response.body()),
-        });
+        return Err(Error::status(url, response.status(), response.body()));
     }
     Ok(response.into_body())
-}
-
-/// The start of a body, as text, for errors (at most 4 KiB).
-pub(crate) fn body_excerpt(body: &[u8]) -> String {
-    let end = body.len().min(4096);
-    String::from_utf8_lossy(&body[..end]).into_owned()
 }
 
 /// Fetches `{issuer}/.well-known/openid-configuration` and the JWKS it names.
 /// `base` is the issuer without a trailing `/`; `issuer` the configured one, which the document
 /// must name exactly.
 pub(crate) async fn discover(
-    http: &Http,
+    transport: &Transport,
     base: &str,
     issuer: &str,
     now: SystemTime,
@@ -141,7 +131,7 @@ pub(crate) async fn discover(
         url: url.to_string(),
         reason,
     };
-    let body = get_bytes(http, &url).await?;
+    let body = get_bytes(transport, &url).await?;
     let document: DiscoveryDocument =
         serde_json::from_slice(&body).map_err(|error| bad(error.to_string()))?;
     if document.issuer != issuer {
@@ -171,7 +161,7 @@ pub(crate) async fn discover(
             return Err(bad("it does not support PKCE with S256".into()));
         }
     }
-    let jwks = fetch_jwks(http, &document.jwks_uri).await?;
+    let jwks = fetch_jwks(transport, &document.jwks_uri).await?;
     Ok(Provider {
         issuer: document.issuer,
         authorization_endpoint: document.authorization_endpoint,
@@ -185,8 +175,11 @@ pub(crate) async fn discover(
     })
 }
 
-pub(crate) async fn fetch_jwks(http: &Http, url: &Url) -> Result<CoreJsonWebKeySet, Error> {
-    let body = get_bytes(http, url).await?;
+pub(crate) async fn fetch_jwks(
+    transport: &Transport,
+    url: &Url,
+) -> Result<CoreJsonWebKeySet, Error> {
+    let body = get_bytes(transport, url).await?;
     serde_json::from_slice(&body).map_err(|error| Error::Discovery {
         url: url.to_string(),
         reason: format!("the JWKS is unusable: {error}"),

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
+use kukuruku_proto::Excerpt;
+
 use crate::error::Error;
 
 /// The parameters of the redirect back (`?code=…&state=…&session_state=…&iss=…`, or `?error=…`).
@@ -41,7 +43,7 @@ impl RedirectQuery {
                 Entry::Occupied(entry) => {
                     return Err(Error::RedirectQuery(format!(
                         "parameter {:?} is given twice",
-                        shorten(entry.key())
+                        Excerpt(entry.key())
                     )));
                 }
             }
@@ -52,17 +54,15 @@ impl RedirectQuery {
             state: take("state"),
             iss: take("iss"),
             error: take("error"),
-            error_description: take("error_description").map(|text| shorten(&text)),
+            error_description: take("error_description").map(|text| Excerpt(&text).to_string()),
         })
     }
 }
 
-fn shorten(text: &str) -> String {
-    text.chars().take(200).collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use kukuruku_proto::EXCERPT_CHARS;
+
     use super::*;
 
     #[test]
@@ -92,5 +92,18 @@ mod tests {
             RedirectQuery::parse(&"a".repeat(MAX_QUERY_LEN + 1)),
             Err(Error::RedirectQuery(_))
         ));
+    }
+
+    #[test]
+    fn long_untrusted_text_is_cut() {
+        let long = "x".repeat(EXCERPT_CHARS * 3);
+        let query = RedirectQuery::parse(&format!("error=e&error_description={long}")).unwrap();
+        let description = query.error_description.unwrap();
+        assert_eq!(description, format!("{}…", &long[..EXCERPT_CHARS]));
+        let Err(Error::RedirectQuery(reason)) = RedirectQuery::parse(&format!("{long}=a&{long}=b"))
+        else {
+            panic!("a duplicate is refused");
+        };
+        assert!(reason.len() < long.len(), "{reason}");
     }
 }

@@ -1,11 +1,14 @@
-//! A logged-in user: tokens and the verified ID-token claims; and what userinfo says.
+//! A logged-in user: the tokens of the token endpoint's answer and the verified ID-token claims.
 
 use std::fmt;
 use std::time::SystemTime;
 
+use kukuruku_proto::{from_unix_seconds, unix_seconds};
+use openidconnect::core::CoreTokenResponse;
+use openidconnect::{OAuth2TokenResponse, TokenResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::clock::from_unix;
+use crate::id_token::IdClaims;
 use crate::secret::Secret;
 
 /// The result of a finished login (or a refresh): the tokens and the verified identity.
@@ -44,9 +47,9 @@ impl Session {
         self.id_token.as_ref().map(Secret::expose)
     }
 
-    /// When the access token expires, if the provider said.
+    /// When the access token expires, if the provider said (and `SystemTime` can hold it).
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.expires_at.map(from_unix)
+        self.expires_at.and_then(from_unix_seconds)
     }
 
     /// Whether the access token has expired at `now` (`false` when the expiry is unknown).
@@ -85,65 +88,42 @@ impl fmt::Debug for Session {
     }
 }
 
-/// The claims of a verified ID token that a merchant uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct IdClaims {
-    /// `iss`: the issuer.
-    pub issuer: String,
-    /// `sub`: the user's stable id at KukurukuID. Key your accounts on (issuer, subject).
-    pub subject: String,
-    /// `aud`.
-    pub audiences: Vec<String>,
-    /// `iat`, seconds since the Unix epoch.
-    pub issued_at: u64,
-    /// `exp`, seconds since the Unix epoch.
-    pub expires_at: u64,
-    /// `nonce`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonce: Option<String>,
-    /// `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// `email_verified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_verified: Option<bool>,
-    /// `phone_number`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
-    /// `phone_number_verified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number_verified: Option<bool>,
-    /// `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `preferred_username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_username: Option<String>,
-}
-
-/// What the standard userinfo endpoint says about the user (its `sub` checked against the
-/// session's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct UserInfo {
-    /// `sub`.
-    pub subject: String,
-    /// `email`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// `email_verified`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email_verified: Option<bool>,
-    /// `phone_number`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
-    /// `name`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `preferred_username`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preferred_username: Option<String>,
+impl Session {
+    /// The session a token answer opens at `now`: its tokens, and the `previous` session's
+    /// refresh and ID tokens where a refresh answer leaves them out.
+    pub(crate) fn from_token_response(
+        response: &CoreTokenResponse,
+        claims: IdClaims,
+        previous: Option<&Session>,
+        order_id: Option<String>,
+        now: SystemTime,
+    ) -> Self {
+        Session {
+            access_token: Secret::new(response.access_token().secret().clone()),
+            refresh_token: response
+                .refresh_token()
+                .map(|token| Secret::new(token.secret().clone()))
+                .or_else(|| previous.and_then(|session| session.refresh_token.clone())),
+            id_token: response
+                .id_token()
+                .map(|token| Secret::new(token.to_string()))
+                .or_else(|| previous.and_then(|session| session.id_token.clone())),
+            expires_at: response
+                .expires_in()
+                .map(|lifetime| unix_seconds(now).saturating_add(lifetime.as_secs())),
+            scopes: response
+                .scopes()
+                .map(|scopes| {
+                    scopes
+                        .iter()
+                        .map(|scope| scope.as_str().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            claims,
+            order_id,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -177,7 +157,8 @@ mod tests {
         let debug = format!("{session:?}");
         assert!(!debug.contains("SECRET"), "{debug}");
         assert!(debug.contains("a@b.co"));
-        assert!(session.is_expired(from_unix(10)));
+        assert!(session.is_expired(from_unix_seconds(10).unwrap()));
+        assert!(!session.is_expired(from_unix_seconds(9).unwrap()));
         let json = serde_json::to_string(&session).unwrap();
         assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), session);
     }

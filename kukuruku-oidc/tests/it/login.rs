@@ -1,8 +1,6 @@
 //! End to end against the sandbox KukurukuID on 127.0.0.1:0: happy paths and every rejection,
 //! through real HTTP.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -11,8 +9,9 @@ use kukuruku_oidc::{
     AttemptStore, AuthorizationErrorCode, ClientAuth, Currency, Error, IdTokenError, KukurukuId,
     LoginAttempt, TokenErrorCode,
 };
-use support::idp::{IdpEndpoint, Misbehave};
-use support::{ANN, as_ann, authorize, movable_clock, start_idp};
+
+use crate::support::idp::{IdpEndpoint, Misbehave};
+use crate::support::{self, ANN, as_ann, authorize, movable_clock, start_idp};
 
 fn assert_send<T: Send>(_: &T) {}
 
@@ -215,7 +214,7 @@ async fn a_reused_attempt_is_refused() {
 async fn an_expired_attempt_is_refused() {
     let idp = start_idp().await;
     let (clock, offset) = movable_clock();
-    let client = idp.confidential().clock(clock).build().unwrap();
+    let client = idp.confidential().time_source(clock).build().unwrap();
     let attempt = client.start_login_with(as_ann()).await.unwrap();
     let back = authorize(&attempt).await;
     offset.store(601, Ordering::SeqCst);
@@ -452,7 +451,7 @@ async fn discovery_is_cached_for_its_ttl() {
     let (clock, offset) = movable_clock();
     let client = idp
         .public()
-        .clock(clock)
+        .time_source(clock)
         .discovery_ttl(Duration::from_secs(60))
         .build()
         .unwrap();

@@ -1,14 +1,13 @@
 //! The Play auto-login: the sandbox builds the landing URL, the client checks its issuer and
 //! binds the login to the order; a foreign issuer stops everything before any request.
 
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use kukuruku_oidc::{AutoLogin, AutoLoginQuery, Error, LoginOptions};
-use support::idp::{IdpEndpoint, PlayTracking, play_redirect_url};
-use support::{ANN, authorize, start_idp};
+
+use crate::support::idp::{IdpEndpoint, PlayTracking, play_redirect_url};
+use crate::support::{ANN, authorize, start_idp};
 
 const ORDER: &str = "8f14e45f-ceea-467a-9575-4e1f0c2d7a11";
 const USER: &str = "9b2f4c1e-0d7a-4f7e-9a57-2d4f1c7e8a01";

@@ -1,8 +1,7 @@
 //! Shared by the integration tests: the sandbox identity provider (`kukuruku_sandbox::idp`),
 //! shared RSA keys, and a small HTTP helper.
-#![allow(dead_code, unreachable_pub)]
 
-pub use kukuruku_sandbox::idp;
+pub(crate) use kukuruku_sandbox::idp;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,20 +11,21 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use kukuruku_oidc::{Clock, KukurukuId, KukurukuIdBuilder, LoginAttempt, LoginOptions};
+use kukuruku_oidc::{KukurukuId, KukurukuIdBuilder, LoginAttempt, LoginOptions};
+use kukuruku_proto::TimeSource;
 use kukuruku_tower::transport::HttpsTransport;
 use tower::ServiceExt;
 
 use idp::{IdpClient, IdpConfig, IdpState, RsaPrivateKey};
 
-pub const REDIRECT: &str = "http://127.0.0.1:9/callback";
-pub const SHOP: &str = "shop";
-pub const SHOP_SECRET: &str = "shop-secret";
-pub const SPA: &str = "spa";
-pub const ANN: &str = "ann@example.com";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1:9/callback";
+pub(crate) const SHOP: &str = "shop";
+pub(crate) const SHOP_SECRET: &str = "shop-secret";
+pub(crate) const SPA: &str = "spa";
+pub(crate) const ANN: &str = "ann@example.com";
 
 /// Two RSA keys for every test of a binary: the signing key and the spare one.
-pub fn keys() -> &'static (Arc<RsaPrivateKey>, Arc<RsaPrivateKey>) {
+pub(crate) fn keys() -> &'static (Arc<RsaPrivateKey>, Arc<RsaPrivateKey>) {
     static KEYS: OnceLock<(Arc<RsaPrivateKey>, Arc<RsaPrivateKey>)> = OnceLock::new();
     KEYS.get_or_init(|| {
         (
@@ -36,17 +36,13 @@ pub fn keys() -> &'static (Arc<RsaPrivateKey>, Arc<RsaPrivateKey>) {
 }
 
 /// A sandbox IdP served on 127.0.0.1:0 (auth routes and `/api/v1/me` on the same host).
-pub struct Idp {
-    pub state: IdpState,
-    pub issuer: String,
-    pub base: String,
+pub(crate) struct Idp {
+    pub(crate) state: IdpState,
+    pub(crate) issuer: String,
+    pub(crate) base: String,
 }
 
-pub async fn start_idp() -> Idp {
-    start_idp_with(|config| config).await
-}
-
-pub async fn start_idp_with(configure: impl FnOnce(IdpConfig) -> IdpConfig) -> Idp {
+pub(crate) async fn start_idp() -> Idp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let issuer = format!("{base}{}", idp::REALM_PATH);
@@ -59,7 +55,7 @@ pub async fn start_idp_with(configure: impl FnOnce(IdpConfig) -> IdpConfig) -> I
                 .post_logout_redirect_uri("http://127.0.0.1:9/bye"),
         )
         .client(IdpClient::public(SPA, [REDIRECT]));
-    let state = IdpState::new(configure(config)).unwrap();
+    let state = IdpState::new(config).unwrap();
     let app = idp::router(state.clone()).merge(idp::me_router(state.clone()));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     Idp {
@@ -70,43 +66,41 @@ pub async fn start_idp_with(configure: impl FnOnce(IdpConfig) -> IdpConfig) -> I
 }
 
 impl Idp {
-    pub fn confidential(&self) -> KukurukuIdBuilder {
+    pub(crate) fn confidential(&self) -> KukurukuIdBuilder {
         KukurukuId::builder(SHOP, REDIRECT)
             .issuer(&self.issuer)
             .api_base_url(&self.base)
             .client_secret(SHOP_SECRET)
     }
 
-    pub fn public(&self) -> KukurukuIdBuilder {
+    pub(crate) fn public(&self) -> KukurukuIdBuilder {
         KukurukuId::builder(SPA, REDIRECT)
             .issuer(&self.issuer)
             .api_base_url(&self.base)
     }
 }
 
-/// A clock that a test moves forward.
-pub fn movable_clock() -> (Clock, Arc<AtomicU64>) {
+/// A time source that a test moves forward: the system clock plus the offset, in seconds.
+pub(crate) fn movable_clock() -> (impl TimeSource, Arc<AtomicU64>) {
     let offset = Arc::new(AtomicU64::new(0));
     let read = offset.clone();
-    let clock = Clock::from_fn(move || {
-        SystemTime::now() + Duration::from_secs(read.load(Ordering::SeqCst))
-    });
+    let clock = move || SystemTime::now() + Duration::from_secs(read.load(Ordering::SeqCst));
     (clock, offset)
 }
 
 /// Options that make the sandbox log Ann in without a page.
-pub fn as_ann() -> LoginOptions {
+pub(crate) fn as_ann() -> LoginOptions {
     LoginOptions::new(["profile", "email"])
         .login_hint(ANN)
         .prompt("none")
 }
 
 /// One GET, no redirect following.
-pub async fn get(url: &str, cookies: &BTreeMap<String, String>) -> Response<Bytes> {
+pub(crate) async fn get(url: &str, cookies: &BTreeMap<String, String>) -> Response<Bytes> {
     send(Request::get(url), Bytes::new(), cookies).await
 }
 
-pub async fn send(
+pub(crate) async fn send(
     builder: http::request::Builder,
     body: Bytes,
     cookies: &BTreeMap<String, String>,
@@ -130,7 +124,7 @@ pub async fn send(
     Response::from_parts(parts, body.collect().await.unwrap().to_bytes())
 }
 
-pub fn location(response: &Response<Bytes>) -> String {
+pub(crate) fn location(response: &Response<Bytes>) -> String {
     assert!(
         response.status().is_redirection(),
         "expected a redirect, got {} {}",
@@ -145,6 +139,6 @@ pub fn location(response: &Response<Bytes>) -> String {
 
 /// Follows the attempt's authorize URL at the sandbox (auto-approval) and returns the redirect
 /// back (a URL whose query `finish_login` reads).
-pub async fn authorize(attempt: &LoginAttempt) -> String {
+pub(crate) async fn authorize(attempt: &LoginAttempt) -> String {
     location(&get(attempt.authorize_url(), &BTreeMap::new()).await)
 }

@@ -4,8 +4,6 @@
 //! Without node or the packages the tests print SKIP and pass, unless
 //! `KUKURUKU_REQUIRE_INTEROP=1` (CI), where they fail.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -14,6 +12,8 @@ use std::time::Duration;
 use kukuruku_oidc::KukurukuId;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
+
+use crate::support;
 
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
