@@ -1,7 +1,7 @@
 //! The "Play" auto-login (PROTOCOL 3): the landing query is untrusted; its issuer must be one
 //! you allow, and the order it names is credited only from the verified payment callback.
 
-use kukuruku_proto::{AutoLoginQuery, Excerpt, normalize_issuer};
+use kukuruku_proto::{AutoLoginQuery, Excerpt, Issuer};
 
 use crate::error::Error;
 
@@ -46,15 +46,15 @@ impl AutoLogin {
         S: AsRef<str>,
     {
         let query = AutoLoginQuery::parse(query).map_err(Error::AutoLoginQuery)?;
-        let Ok(issuer) = normalize_issuer(query.issuer()) else {
+        let Ok(issuer) = Issuer::parse(query.issuer()).map(String::from) else {
             return Err(Error::ForeignIssuer {
                 issuer: Excerpt(query.issuer()).to_string(),
             });
         };
         let allowed = allowed_issuers
             .into_iter()
-            .filter_map(|allowed| normalize_issuer(allowed.as_ref()).ok())
-            .any(|allowed| allowed == issuer);
+            .filter_map(|allowed| Issuer::parse(allowed.as_ref()).ok())
+            .any(|allowed| allowed.as_str() == issuer);
         if !allowed {
             return Err(Error::ForeignIssuer { issuer });
         }

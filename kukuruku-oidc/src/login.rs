@@ -108,8 +108,8 @@ impl KukurukuId {
         play: &AutoLogin,
         options: LoginOptions,
     ) -> Result<LoginAttempt, Error> {
-        let own = kukuruku_proto::normalize_issuer(&self.inner.issuer).ok();
-        if own.as_deref() != Some(play.issuer()) {
+        let own = kukuruku_proto::Issuer::parse(&self.inner.issuer).ok();
+        if own.as_ref().map(kukuruku_proto::Issuer::as_str) != Some(play.issuer()) {
             return Err(Error::ForeignIssuer {
                 issuer: play.issuer().to_owned(),
             });

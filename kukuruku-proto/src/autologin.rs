@@ -1,19 +1,21 @@
-//! The auto-login ("Play" button) query string (PROTOCOL 3), and issuer normalisation.
+//! The auto-login ("Play" button) query string (PROTOCOL 3), and its issuer, normalised.
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::fmt;
+use std::str::FromStr;
 
 use url::Url;
 
-use crate::OrderId;
-use crate::ids::{IdError, shorten};
+use crate::ids::{IdError, OrderId};
+use crate::text::Excerpt;
 use crate::validate::is_loopback;
 
 /// The query string a user lands with after pressing Play on kukuruku.win (PROTOCOL 3).
 ///
 /// **Everything in it is untrusted**: nothing is signed. The issuer is returned as given
-/// (decoded, not validated): check it against your allow-list after [`normalize_issuer`]
-/// (the `kukuruku-oidc` crate does) before starting a login. Credit the order only from a
+/// (decoded, not validated): check it against your allow-list as an [`Issuer`] (the
+/// `kukuruku-oidc` crate does) before starting a login. Credit the order only from a
 /// verified callback, never from this query.
 ///
 /// Parameters read:
@@ -28,7 +30,7 @@ use crate::validate::is_loopback;
 /// A parameter given twice with different values is refused; empty values count as absent.
 ///
 /// ```
-/// use kukuruku_proto::{normalize_issuer, AutoLoginQuery};
+/// use kukuruku_proto::{AutoLoginQuery, Issuer};
 /// let query = AutoLoginQuery::parse(
 ///     "?auto_login=true&joker_login=true&custom4=https%3A%2F%2Fauth.kukuruku.win%2Frealms%2Fpublic\
 ///      &order_id=8f14e45f&custom2=8f14e45f&sub_id5=user-uuid&custom3=true&utm_source=x",
@@ -38,7 +40,7 @@ use crate::validate::is_loopback;
 /// assert_eq!(query.order_id().as_str(), "8f14e45f");
 /// assert_eq!(query.user_uuid(), Some("user-uuid"));
 /// assert_eq!(query.other()["utm_source"], "x");
-/// assert_eq!(normalize_issuer(query.issuer())?, "https://auth.kukuruku.win/realms/public");
+/// assert_eq!(Issuer::parse(query.issuer())?.as_str(), "https://auth.kukuruku.win/realms/public");
 /// # Ok::<(), kukuruku_proto::AutoLoginError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +69,7 @@ impl AutoLoginQuery {
                 Entry::Occupied(entry) => {
                     if *entry.get() != value {
                         return Err(AutoLoginError::Duplicate {
-                            param: shorten(entry.key()),
+                            param: Excerpt(entry.key()).to_string(),
                         });
                     }
                 }
@@ -202,49 +204,96 @@ fn decode_issuer(value: String) -> String {
     decoded.unwrap_or(value)
 }
 
-/// The realm path a bare issuer host stands for: `/realms/public`.
-pub const DEFAULT_REALM_PATH: &str = "/realms/public";
+/// The realm path a bare issuer host stands for.
+const DEFAULT_REALM_PATH: &str = "/realms/public";
 
-/// Normalises an issuer URL for comparison with an allow-list (PROTOCOL 3): scheme and host
+/// An issuer URL, normalised for comparison with an allow-list (PROTOCOL 3): scheme and host
 /// lower-cased, default port dropped, trailing `/` removed, and a bare host
 /// (`https://auth.kukuruku.win`) read as its realm `public`
 /// (`https://auth.kukuruku.win/realms/public`).
 ///
-/// Refused: text that is not an absolute URL, a scheme other than `https` (`http` only on
-/// loopback hosts, for a local sandbox), credentials, a query or a fragment.
+/// Two issuers are the same realm exactly when their `Issuer`s are equal: normalise both the
+/// Play link's issuer ([`AutoLoginQuery::issuer`]) and every allowed one, then compare (the
+/// `kukuruku-oidc` crate does).
 ///
 /// ```
-/// use kukuruku_proto::normalize_issuer;
+/// use kukuruku_proto::Issuer;
 /// let public = "https://auth.kukuruku.win/realms/public";
-/// assert_eq!(normalize_issuer("https://auth.kukuruku.win")?, public);
-/// assert_eq!(normalize_issuer("https://AUTH.kukuruku.win:443/realms/public/")?, public);
-/// assert!(normalize_issuer("http://auth.kukuruku.win").is_err());
+/// assert_eq!(Issuer::parse("https://auth.kukuruku.win")?.as_str(), public);
+/// assert_eq!(
+///     Issuer::parse("https://AUTH.kukuruku.win:443/realms/public/")?,
+///     Issuer::parse(public)?
+/// );
+/// assert!(Issuer::parse("http://auth.kukuruku.win").is_err());
 /// # Ok::<(), kukuruku_proto::AutoLoginError>(())
 /// ```
-pub fn normalize_issuer(issuer: &str) -> Result<String, AutoLoginError> {
-    let invalid = |reason: &str| AutoLoginError::InvalidIssuer {
-        reason: reason.to_owned(),
-    };
-    let url = Url::parse(issuer.trim())
-        .map_err(|error| invalid(&format!("it is not an absolute URL ({error})")))?;
-    match url.scheme() {
-        "https" if url.host().is_some() => {}
-        "http" if is_loopback(&url) => {}
-        _ => return Err(invalid("it must be an https URL")),
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Issuer(String);
+
+impl Issuer {
+    /// Normalises `issuer` (trimmed first).
+    ///
+    /// Refused with [`AutoLoginError::InvalidIssuer`]: text that is not an absolute URL, a
+    /// scheme other than `https` (`http` only on loopback hosts, for a local sandbox),
+    /// credentials, a query or a fragment.
+    pub fn parse(issuer: &str) -> Result<Self, AutoLoginError> {
+        let invalid = |reason: &str| AutoLoginError::InvalidIssuer {
+            reason: reason.to_owned(),
+        };
+        let url = Url::parse(issuer.trim())
+            .map_err(|error| invalid(&format!("it is not an absolute URL ({error})")))?;
+        match url.scheme() {
+            "https" if url.host().is_some() => {}
+            "http" if is_loopback(&url) => {}
+            _ => return Err(invalid("it must be an https URL")),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(invalid("it must not contain a user name or password"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(invalid("it must not have a query (?…) or a fragment (#…)"));
+        }
+        let path = url.path().trim_end_matches('/');
+        let path = if path.is_empty() {
+            DEFAULT_REALM_PATH
+        } else {
+            path
+        };
+        Ok(Self(format!(
+            "{}{path}",
+            url.origin().ascii_serialization()
+        )))
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("it must not contain a user name or password"));
+
+    /// The normalised URL.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("it must not have a query (?…) or a fragment (#…)"));
+}
+
+impl fmt::Display for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
-    let path = url.path().trim_end_matches('/');
-    let path = if path.is_empty() {
-        DEFAULT_REALM_PATH
-    } else {
-        path
-    };
-    Ok(format!("{}{path}", url.origin().ascii_serialization()))
+}
+
+impl FromStr for Issuer {
+    type Err = AutoLoginError;
+    fn from_str(s: &str) -> Result<Self, AutoLoginError> {
+        Self::parse(s)
+    }
+}
+
+impl AsRef<str> for Issuer {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<Issuer> for String {
+    fn from(issuer: Issuer) -> String {
+        issuer.0
+    }
 }
 
 /// Why an auto-login query string or an issuer was refused.
@@ -278,7 +327,7 @@ pub enum AutoLoginError {
         param: String,
     },
     /// The order id is not a valid id.
-    #[error("the auto-login link's order id is not valid: {0}")]
+    #[error("the auto-login link's order id is not valid")]
     InvalidOrderId(#[source] IdError),
     /// The issuer is not a usable URL.
     #[error("the issuer URL is not valid: {reason}")]
@@ -403,7 +452,7 @@ mod tests {
     fn issuer_is_not_validated_here() {
         let query = AutoLoginQuery::parse("custom4=javascript%3Aalert(1)&order_id=a").unwrap();
         assert_eq!(query.issuer(), "javascript:alert(1)");
-        assert!(normalize_issuer(query.issuer()).is_err());
+        assert!(Issuer::parse(query.issuer()).is_err());
     }
 
     #[test]
@@ -424,18 +473,22 @@ mod tests {
             "HTTPS://Auth.Kukuruku.Win:443/realms/public",
             " https://auth.kukuruku.win ",
         ] {
-            assert_eq!(normalize_issuer(input).unwrap(), public, "{input}");
+            assert_eq!(Issuer::parse(input).unwrap().as_str(), public, "{input}");
         }
         assert_eq!(
-            normalize_issuer("https://auth.kukuruku.win/realms/other/").unwrap(),
+            Issuer::parse("https://auth.kukuruku.win/realms/other/")
+                .unwrap()
+                .as_str(),
             "https://auth.kukuruku.win/realms/other"
         );
         assert_eq!(
-            normalize_issuer("http://127.0.0.1:8080/realms/public").unwrap(),
+            Issuer::parse("http://127.0.0.1:8080/realms/public")
+                .unwrap()
+                .as_str(),
             "http://127.0.0.1:8080/realms/public"
         );
         assert_eq!(
-            normalize_issuer("http://localhost:8080").unwrap(),
+            Issuer::parse("http://localhost:8080").unwrap().as_str(),
             "http://localhost:8080/realms/public"
         );
         for bad in [
@@ -449,11 +502,39 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    normalize_issuer(bad),
+                    Issuer::parse(bad),
                     Err(AutoLoginError::InvalidIssuer { .. })
                 ),
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn an_invalid_order_id_is_told_once() {
+        use std::error::Error as _;
+        let error = AutoLoginQuery::parse(&format!("custom4={ISSUER}&order_id=%0A")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the auto-login link's order id is not valid"
+        );
+        assert_eq!(
+            error.source().unwrap().to_string(),
+            "order id contains a control character at byte 0; use printable text only"
+        );
+    }
+
+    #[test]
+    fn an_issuer_reads_and_prints_as_its_url() {
+        let issuer: Issuer = "https://Auth.Kukuruku.Win/".parse().unwrap();
+        assert_eq!(
+            issuer.to_string(),
+            "https://auth.kukuruku.win/realms/public"
+        );
+        assert_eq!(issuer.as_ref(), issuer.as_str());
+        assert_eq!(
+            String::from(issuer),
+            "https://auth.kukuruku.win/realms/public"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Callbacks (Kukuruku → merchant, PROTOCOL 1.5): the body they carry and the answers the
 //! merchant gives.
 
-use crate::Order;
+use crate::order::Order;
 
 /// The body of a callback: the order object ([`Order`], D4).
 ///
@@ -25,7 +25,7 @@ pub enum CallbackError {
     /// The signature is missing, malformed or wrong: answer 401 with
     /// [`INVALID_SIGNATURE_BODY`] (D2).
     #[cfg(feature = "sign")]
-    #[error("callback refused: {0}")]
+    #[error("callback refused: its signature does not verify")]
     Signature(#[from] kukuruku_sign::VerifyError),
     /// The body is not an order.
     #[error("the callback body is not an order: {message}")]
@@ -161,5 +161,18 @@ mod tests {
                 .as_str(),
             "u"
         );
+    }
+
+    #[cfg(feature = "sign")]
+    #[test]
+    fn the_signature_cause_is_told_once() {
+        use std::error::Error as _;
+        let error = CallbackError::from(kukuruku_sign::VerifyError::Mismatch);
+        assert_eq!(
+            error.to_string(),
+            "callback refused: its signature does not verify"
+        );
+        let cause = error.source().unwrap().to_string();
+        assert!(cause.starts_with("signature mismatch"), "{cause}");
     }
 }

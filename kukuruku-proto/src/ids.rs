@@ -3,10 +3,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::text::Excerpt;
+use crate::amount::Amount;
+use crate::deserialize::text_or_integer;
 
 /// The longest identifier accepted, in bytes (UTF-8).
 pub const MAX_ID_LEN: usize = 255;
@@ -55,7 +56,7 @@ impl MerchantId {
         }
         text.parse::<u64>()
             .ok()
-            .filter(|n| *n <= crate::Amount::MAX.minor_units())
+            .filter(|n| *n <= Amount::MAX.minor_units())
     }
 }
 
@@ -87,8 +88,7 @@ impl Serialize for MerchantId {
 
 impl<'de> Deserialize<'de> for MerchantId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(TextOrInteger("a merchant_id (a string or an integer)"))
+        text_or_integer(deserializer, "a merchant_id (a string or an integer)")
             .and_then(|text| MerchantId::new(text).map_err(de::Error::custom))
     }
 }
@@ -165,8 +165,7 @@ impl Serialize for OrderNumber {
 impl<'de> Deserialize<'de> for OrderNumber {
     /// A string or an integer, checked like [`OrderNumber::new`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(TextOrInteger("an order_number (a string)"))
+        text_or_integer(deserializer, "an order_number (a string)")
             .and_then(|text| OrderNumber::new(text).map_err(de::Error::custom))
     }
 }
@@ -229,8 +228,7 @@ impl Serialize for OrderId {
 impl<'de> Deserialize<'de> for OrderId {
     /// A string, or an integer (kept as its decimal text).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer
-            .deserialize_any(TextOrInteger("an order id (a string)"))
+        text_or_integer(deserializer, "an order id (a string)")
             .and_then(|text| OrderId::new(text).map_err(de::Error::custom))
     }
 }
@@ -280,75 +278,6 @@ fn check_text<'a>(field: &'static str, text: &'a str) -> Result<&'a str, IdError
         return Err(IdError::ControlCharacter { field, position });
     }
     Ok(text)
-}
-
-/// Reads a string, or an integer as its decimal text.
-struct TextOrInteger(&'static str);
-
-impl Visitor<'_> for TextOrInteger {
-    type Value = String;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
-        Ok(v.to_owned())
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
-        Ok(v)
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-        Ok(v.to_string())
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-        if v < 0 {
-            Err(E::custom(format_args!(
-                "expected {}, got the negative number {v}",
-                self.0
-            )))
-        } else {
-            Ok(v.to_string())
-        }
-    }
-}
-
-/// Deserialises a string-valued wire enum that never fails on text (unknown values are kept):
-/// `parse` maps the text, `expecting` names it in the error for a non-string.
-pub(crate) fn deserialize_open_text<'de, D, T>(
-    deserializer: D,
-    expecting: &'static str,
-    parse: fn(&str) -> T,
-) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    struct OpenText<T> {
-        expecting: &'static str,
-        parse: fn(&str) -> T,
-    }
-
-    impl<T> Visitor<'_> for OpenText<T> {
-        type Value = T;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str(self.expecting)
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            Ok((self.parse)(v))
-        }
-    }
-
-    deserializer.deserialize_str(OpenText { expecting, parse })
-}
-
-/// Shortened untrusted text for error messages.
-pub(crate) fn shorten(text: &str) -> String {
-    Excerpt(text).to_string()
 }
 
 #[cfg(test)]

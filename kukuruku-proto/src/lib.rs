@@ -9,7 +9,7 @@
 //!
 //! Each body is serialised **once**: the bytes that are signed are the bytes that are sent.
 //!
-//! With the default feature `sign`, [`signed_request`] adds the `signature` header
+//! With the default feature `sign`, [`build_signed_request`] adds the `signature` header
 //! (HMAC-SHA512, `kukuruku-sign`) and [`parse_verified_response`] checks the one on answers:
 //!
 //! ```
@@ -17,7 +17,7 @@
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use kukuruku_proto::kukuruku_sign::{SecretKey, Signer, Verifier};
 //! use kukuruku_proto::{
-//!     parse_verified_response, signed_request, Amount, ApiConfig, Currency, Endpoint,
+//!     build_signed_request, parse_verified_response, Amount, ApiConfig, Currency, Endpoint,
 //!     MerchantId, OrderStatus, OrderStatusRequest, PayinRequest,
 //! };
 //!
@@ -36,7 +36,7 @@
 //!     .build()?;
 //!
 //! // A complete, signed http::Request<Bytes>: give it to any HTTP client.
-//! let request = signed_request(&payin, &config, &signer)?;
+//! let request = build_signed_request(&payin, &config, &signer)?;
 //! assert_eq!(request.method(), "POST");
 //! assert_eq!(request.uri(), "https://api.kukuruku.win/api/v1/orders/payins");
 //! assert_eq!(request.headers()["content-type"], "application/json");
@@ -50,7 +50,7 @@
 //! assert_eq!(created.url, "https://pay.kukuruku.win/8f14e45f"); // send the user there
 //!
 //! // Order status answers are signed: verify, then read.
-//! let status = signed_request(&OrderStatusRequest::new(created.token), &config, &signer)?;
+//! let status = build_signed_request(&OrderStatusRequest::new(created.token), &config, &signer)?;
 //! assert_eq!(status.uri().query(), Some("merchant_id=1"));
 //! let body = bytes::Bytes::from_static(br#"{"uuid":"8f14e45f","status":"paid"}"#);
 //! let answer = http::Response::builder()
@@ -75,11 +75,17 @@
 
 mod amount;
 mod autologin;
+mod body;
 mod callback;
+mod config;
+mod currency;
+mod deserialize;
+mod email;
 mod endpoint;
 mod error;
 mod ids;
 mod order;
+mod order_status;
 mod payin;
 mod payout;
 mod profile;
@@ -90,30 +96,42 @@ mod text;
 mod time;
 mod validate;
 
-pub use amount::{Amount, AmountError, Currency, CurrencyError, CustomCurrency, MAX_EXPONENT};
-pub use autologin::{AutoLoginError, AutoLoginQuery, DEFAULT_REALM_PATH, normalize_issuer};
+// Money and identifiers.
+pub use amount::{Amount, AmountError};
+pub use currency::{Currency, CurrencyError, CustomCurrency, MAX_EXPONENT};
+pub use email::{EmailAddress, EmailError};
+pub use ids::{IdError, MAX_ID_LEN, MerchantId, MerchantIdFormat, OrderId, OrderNumber};
+
+// Orders, their statuses, and the callbacks that carry them.
 #[cfg(feature = "sign")]
 pub use callback::verify_callback;
 pub use callback::{CALLBACK_ACK, Callback, CallbackError, INVALID_SIGNATURE_BODY, parse_callback};
-pub use endpoint::{
-    ApiConfig, BASE_URL_ENV, BodylessSigning, DEFAULT_BASE_URL, Endpoint, JSON_CONTENT_TYPE,
-    LOCAL_BASE_URL, OrderStatusRequest, ProfileRequest, parse_json_response,
-};
-pub use error::{ApiError, RequestError, ResponseError, error_body};
-pub use ids::{IdError, MAX_ID_LEN, MerchantId, MerchantIdFormat, OrderId, OrderNumber};
-pub use order::{ORDER_ID_FIELDS, Order};
+pub use order::Order;
+pub use status::{OrderStatus, OrderType, StatusChange};
+
+// The merchant's settings and the calls, sans IO.
+pub use config::{ApiConfig, BASE_URL_ENV, BodylessSigning, DEFAULT_BASE_URL, LOCAL_BASE_URL};
+pub use endpoint::{Endpoint, JSON_CONTENT_TYPE, parse_json_response};
+pub use error::{ApiError, RequestError, ResponseError};
+pub use order_status::OrderStatusRequest;
 pub use payin::{PayinCreated, PayinRequest, PayinRequestBuilder};
 pub use payout::{PayoutCreated, PayoutRequest, PayoutRequestBuilder};
-pub use profile::Profile;
+pub use profile::{Profile, ProfileRequest};
+
+// Signing requests and verifying answers (feature `sign`).
 #[cfg(feature = "sign")]
 pub use signing::{
-    parse_verified_response, sign_request, signature_header, signature_header_value,
-    signed_request, verify_response,
+    add_signature, build_signed_request, parse_verified_response, signature_header_value,
+    verify_response,
 };
-pub use status::{OrderStatus, OrderType, StatusChange};
+
+// The Play button's auto-login link.
+pub use autologin::{AutoLoginError, AutoLoginQuery, Issuer};
+
+// Shared by the workspace's crates: time, untrusted text in errors, loopback hosts.
 pub use text::{EXCERPT_CHARS, Excerpt};
 pub use time::{SharedTimeSource, TimeSource, from_unix_seconds, unix_seconds};
-pub use validate::{check_email, is_loopback};
+pub use validate::is_loopback;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(all(doctest, feature = "sign"))]

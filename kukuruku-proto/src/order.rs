@@ -5,10 +5,13 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{Amount, Currency, MerchantId, OrderId, OrderNumber, OrderStatus, OrderType};
+use crate::amount::Amount;
+use crate::currency::Currency;
+use crate::ids::{MerchantId, OrderId, OrderNumber};
+use crate::status::{OrderStatus, OrderType};
 
 /// The names an order's id is read from, in order of preference (D4).
-pub const ORDER_ID_FIELDS: [&str; 4] = ["uuid", "token", "order_id", "id"];
+pub(crate) const ORDER_ID_FIELDS: [&str; 4] = ["uuid", "token", "order_id", "id"];
 
 /// The documented names, written in this order when an order is serialised.
 const DOCUMENTED: [&str; 9] = [

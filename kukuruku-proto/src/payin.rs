@@ -5,11 +5,15 @@ use http::{Method, Response};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::endpoint::{MerchantIdJson, parse_json_response, to_json};
-use crate::validate::{check_email, check_order_amount, check_order_currency, check_url};
-use crate::{
-    Amount, ApiConfig, Currency, Endpoint, OrderId, OrderNumber, RequestError, ResponseError,
-};
+use crate::amount::Amount;
+use crate::body::{MerchantIdJson, to_json};
+use crate::config::ApiConfig;
+use crate::currency::Currency;
+use crate::deserialize::success_default;
+use crate::endpoint::{Endpoint, parse_json_response};
+use crate::error::{RequestError, ResponseError};
+use crate::ids::{OrderId, OrderNumber};
+use crate::validate::{check_email, check_order_amount, check_order_currency, optional_url};
 
 /// A checked payin request. Build it with [`PayinRequest::builder`]; send it as an
 /// [`Endpoint`] (the merchant id comes from the [`ApiConfig`]).
@@ -178,13 +182,6 @@ impl PayinRequestBuilder {
     }
 }
 
-pub(crate) fn optional_url(
-    field: &'static str,
-    url: Option<&str>,
-) -> Result<Option<Url>, RequestError> {
-    url.map(|url| check_url(field, url)).transpose()
-}
-
 #[derive(Serialize)]
 struct PayinBody<'a> {
     merchant_id: MerchantIdJson<'a>,
@@ -243,7 +240,7 @@ impl Endpoint for PayinRequest {
 #[non_exhaustive]
 pub struct PayinCreated {
     /// `true`.
-    #[serde(default = "yes")]
+    #[serde(default = "success_default")]
     pub success: bool,
     /// KukuPay's id of the order: keep it to ask for the status.
     pub token: OrderId,
@@ -266,14 +263,10 @@ impl PayinCreated {
     }
 }
 
-pub(crate) fn yes() -> bool {
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{IdError, MerchantId};
+    use crate::ids::{IdError, MerchantId};
 
     fn full() -> PayinRequestBuilder {
         PayinRequest::builder()

@@ -5,12 +5,15 @@ use http::{Method, Response};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::endpoint::{MerchantIdJson, parse_json_response, to_json};
-use crate::payin::{optional_url, yes};
-use crate::validate::{check_email, check_order_amount, check_order_currency};
-use crate::{
-    Amount, ApiConfig, Currency, Endpoint, OrderId, OrderNumber, RequestError, ResponseError,
-};
+use crate::amount::Amount;
+use crate::body::{MerchantIdJson, to_json};
+use crate::config::ApiConfig;
+use crate::currency::Currency;
+use crate::deserialize::success_default;
+use crate::endpoint::{Endpoint, parse_json_response};
+use crate::error::{RequestError, ResponseError};
+use crate::ids::{OrderId, OrderNumber};
+use crate::validate::{check_email, check_order_amount, check_order_currency, optional_url};
 
 /// A checked payout request. Build it with [`PayoutRequest::builder`]; send it as an
 /// [`Endpoint`] (the merchant id comes from the [`ApiConfig`]).
@@ -184,7 +187,7 @@ impl Endpoint for PayoutRequest {
 #[non_exhaustive]
 pub struct PayoutCreated {
     /// `true`.
-    #[serde(default = "yes")]
+    #[serde(default = "success_default")]
     pub success: bool,
     /// KukuPay's id of the order.
     pub uuid: OrderId,

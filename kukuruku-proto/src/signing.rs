@@ -1,18 +1,20 @@
 //! Feature `sign`: signed requests and verified answers, with `kukuruku-sign`.
+//!
+//! Two ways to sign a request: [`build_signed_request`] builds an endpoint's complete request
+//! and signs it (when the call is signed); [`add_signature`] signs a request that already
+//! exists, in place (a client that built or changed the request itself).
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Request, Response};
 use kukuruku_sign::{MatchedKey, Signature, Signer, Verifier};
 
-use crate::{ApiConfig, Endpoint, RequestError, ResponseError};
+use crate::config::ApiConfig;
+use crate::endpoint::Endpoint;
+use crate::error::{RequestError, ResponseError};
 
-/// The `signature` header value for `input`: 128 lower-case hex digits, marked sensitive so
-/// that HTTP libraries keep it out of logs.
-pub fn signature_header(signer: &Signer, input: &[u8]) -> Result<HeaderValue, RequestError> {
-    signature_header_value(&signer.sign(input))
-}
-
-/// The `signature` header value of an already computed `signature`, marked sensitive.
+/// The `signature` header value of a computed `signature`: 128 lower-case hex digits, marked
+/// sensitive so that HTTP libraries keep it out of logs. For a client that signs a body it
+/// collected itself (a middleware); [`add_signature`] uses it.
 pub fn signature_header_value(signature: &Signature) -> Result<HeaderValue, RequestError> {
     let hex = signature.to_hex();
     let mut value =
@@ -23,27 +25,30 @@ pub fn signature_header_value(signature: &Signature) -> Result<HeaderValue, Requ
     Ok(value)
 }
 
-/// Signs a request in place: sets its `signature` header to the HMAC of the exact body bytes,
-/// or for a request with an empty body of the D1 bytes
+/// Adds the signature to an existing request, in place: sets its `signature` header to the HMAC
+/// of the exact body bytes, or for a request with an empty body of the D1 bytes
 /// ([`ApiConfig::signing_input`]). An existing `signature` header is replaced.
-pub fn sign_request<B: AsRef<[u8]>>(
+///
+/// To build an endpoint's request and sign it in one step, use [`build_signed_request`].
+pub fn add_signature<B: AsRef<[u8]>>(
     request: &mut Request<B>,
     config: &ApiConfig,
     signer: &Signer,
 ) -> Result<(), RequestError> {
-    let value = signature_header(signer, &config.signing_input(request))?;
+    let value = signature_header_value(&signer.sign(&config.signing_input(request)))?;
     request
         .headers_mut()
         .insert(HeaderName::from_static(kukuruku_sign::HEADER_NAME), value);
     Ok(())
 }
 
-/// The complete request of `endpoint`, signed when the call is signed
-/// ([`Endpoint::REQUEST_SIGNED`]; the profile call is not): ready for any HTTP client.
+/// Builds the complete request of `endpoint` ([`Endpoint::to_request`]) and signs it when the
+/// call is signed ([`Endpoint::REQUEST_SIGNED`]; the profile call is not, it carries a bearer
+/// token): ready for any HTTP client.
 ///
 /// ```
 /// use kukuruku_proto::kukuruku_sign::{SecretKey, Signer};
-/// use kukuruku_proto::{signed_request, Amount, ApiConfig, Currency, MerchantId, PayinRequest};
+/// use kukuruku_proto::{build_signed_request, Amount, ApiConfig, Currency, MerchantId, PayinRequest};
 ///
 /// let config = ApiConfig::new(MerchantId::new("1")?);
 /// let signer = Signer::new(&SecretKey::new("rmQXpjQyAtzS65oVhRLwY9s669UyDKJl")?);
@@ -57,7 +62,7 @@ pub fn sign_request<B: AsRef<[u8]>>(
 ///     .client_id("user@example.com")
 ///     .build()?;
 ///
-/// let request = signed_request(&payin, &config, &signer)?;
+/// let request = build_signed_request(&payin, &config, &signer)?;
 /// assert_eq!(
 ///     request.headers()["signature"],
 ///     "b7611a011a447edd6dee56f302722045d5e947411987d3884eb185157831d815a91293d64b07af6a571403e1665348237ef4d3dac8c83010ab823cc838b4308b"
@@ -65,14 +70,14 @@ pub fn sign_request<B: AsRef<[u8]>>(
 /// // Send `request` (method, URI, headers, body bytes) with any HTTP client.
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn signed_request<E: Endpoint>(
+pub fn build_signed_request<E: Endpoint>(
     endpoint: &E,
     config: &ApiConfig,
     signer: &Signer,
 ) -> Result<Request<Bytes>, RequestError> {
     let mut request = endpoint.to_request(config)?;
     if E::REQUEST_SIGNED {
-        sign_request(&mut request, config, signer)?;
+        add_signature(&mut request, config, signer)?;
     }
     Ok(request)
 }
@@ -136,7 +141,9 @@ pub fn parse_verified_response<E: Endpoint>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{MerchantId, OrderId, OrderStatusRequest, ProfileRequest};
+    use crate::ids::{MerchantId, OrderId};
+    use crate::order_status::OrderStatusRequest;
+    use crate::profile::ProfileRequest;
     use kukuruku_sign::{MalformedSignature, SecretKey, VerifyError};
 
     fn key() -> SecretKey {
@@ -147,7 +154,7 @@ mod tests {
     fn bodyless_request_signs_d1_bytes() {
         let config = ApiConfig::new(MerchantId::new("1").unwrap());
         let signer = Signer::new(&key());
-        let request = signed_request(
+        let request = build_signed_request(
             &OrderStatusRequest::new(OrderId::new("u").unwrap()),
             &config,
             &signer,
@@ -167,7 +174,7 @@ mod tests {
     #[test]
     fn profile_is_not_hmac_signed() {
         let config = ApiConfig::new(MerchantId::new("1").unwrap());
-        let request = signed_request(
+        let request = build_signed_request(
             &ProfileRequest::new("t").unwrap(),
             &config,
             &Signer::new(&key()),
@@ -177,13 +184,13 @@ mod tests {
     }
 
     #[test]
-    fn sign_request_replaces_an_old_header() {
+    fn add_signature_replaces_an_old_header() {
         let config = ApiConfig::new(MerchantId::new("1").unwrap());
         let mut request = Request::new(Bytes::from_static(b"{\"a\":1}"));
         request
             .headers_mut()
             .insert("signature", HeaderValue::from_static("old"));
-        sign_request(&mut request, &config, &Signer::new(&key())).unwrap();
+        add_signature(&mut request, &config, &Signer::new(&key())).unwrap();
         assert_eq!(request.headers().get_all("signature").iter().count(), 1);
         assert!(
             Verifier::new(&key())

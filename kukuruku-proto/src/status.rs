@@ -6,6 +6,8 @@ use std::fmt;
 use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::deserialize::open_text;
+
 /// The status of an order.
 ///
 /// On the wire a lower-case string. Parsing never fails on a string: the known names match in
@@ -195,7 +197,7 @@ impl Serialize for OrderStatus {
 
 impl<'de> Deserialize<'de> for OrderStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::ids::deserialize_open_text(
+        open_text(
             deserializer,
             "an order status (a string such as \"paid\")",
             OrderStatus::parse,
@@ -253,7 +255,7 @@ impl Serialize for OrderType {
 
 impl<'de> Deserialize<'de> for OrderType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::ids::deserialize_open_text(
+        open_text(
             deserializer,
             "an order type (\"payin\" or \"payout\")",
             OrderType::parse,

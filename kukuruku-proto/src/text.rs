@@ -35,3 +35,17 @@ impl fmt::Debug for Excerpt<'_> {
         fmt::Debug::fmt(&self.to_string(), f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_is_char_safe() {
+        let long = "é".repeat(100);
+        let shown = Excerpt(&long).to_string();
+        assert_eq!(shown.chars().count(), 65);
+        assert!(shown.ends_with('…'));
+        assert_eq!(Excerpt("short").to_string(), "short");
+    }
+}

@@ -1,8 +1,13 @@
-//! Checks shared by the request builders: URLs, e-mail addresses, order amounts and currencies.
+//! Checks shared by the request builders: URLs (and where plain `http` is allowed), e-mail
+//! fields, order amounts and currencies. Each names the field it refuses.
 
 use url::{Host, Url};
 
-use crate::{Amount, Currency, RequestError};
+use crate::amount::Amount;
+use crate::currency::Currency;
+use crate::email::EmailAddress;
+use crate::error::RequestError;
+use crate::text::Excerpt;
 
 /// Parses a URL and checks it is `https`, or `http` on a loopback host (`localhost`,
 /// 127.0.0.0/8, `::1`), without credentials.
@@ -43,70 +48,23 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// A deliberately simple e-mail check (the server does the real one), the one the request
-/// builders apply to `customer.client_id` and `user_email`: after trimming, at most 254 bytes,
-/// no whitespace or control characters, exactly one `@` with 1 to 64 bytes before it, and
-/// after it a domain of at least two dot-separated labels made of letters, digits and `-`
-/// (non-ASCII letters allowed), no label empty or starting or ending with `-`.
-///
-/// Returns the trimmed address, or [`RequestError::InvalidEmail`] naming `field` and saying
-/// what is wrong.
-///
-/// ```
-/// use kukuruku_proto::{check_email, RequestError};
-/// assert_eq!(check_email("user_email", " user@example.com ")?, "user@example.com");
-/// assert_eq!(
-///     check_email("user_email", "user@localhost"),
-///     Err(RequestError::InvalidEmail {
-///         field: "user_email",
-///         reason: "the domain after the @ has no dot, such as example.com",
-///     })
-/// );
-/// # Ok::<(), RequestError>(())
-/// ```
-pub fn check_email(field: &'static str, text: &str) -> Result<String, RequestError> {
-    let invalid = |reason| RequestError::InvalidEmail { field, reason };
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(invalid("it is empty"));
-    }
-    if text.len() > 254 {
-        return Err(invalid("it is longer than 254 characters"));
-    }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(invalid("it contains spaces or control characters"));
-    }
-    let mut parts = text.split('@');
-    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(invalid("it must contain exactly one @"));
-    };
-    if local.is_empty() {
-        return Err(invalid("there is nothing before the @"));
-    }
-    if local.len() > 64 {
-        return Err(invalid(
-            "the part before the @ is longer than 64 characters",
-        ));
-    }
-    if domain.is_empty() {
-        return Err(invalid("there is no domain after the @"));
-    }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
-        return Err(invalid(
-            "the domain after the @ has no dot, such as example.com",
-        ));
-    }
-    let label_ok = |label: &&str| {
-        !label.is_empty()
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
-    };
-    if !labels.iter().all(label_ok) {
-        return Err(invalid("the domain after the @ is not a valid host name"));
-    }
-    Ok(text.to_owned())
+/// An optional URL field: absent stays absent, present is checked like [`check_url`].
+pub(crate) fn optional_url(
+    field: &'static str,
+    url: Option<&str>,
+) -> Result<Option<Url>, RequestError> {
+    url.map(|url| check_url(field, url)).transpose()
+}
+
+/// A customer e-mail field ([`EmailAddress`]'s rule): the trimmed address, or
+/// [`RequestError::InvalidEmail`] naming `field` and saying what is wrong.
+pub(crate) fn check_email(field: &'static str, text: &str) -> Result<String, RequestError> {
+    EmailAddress::new(text)
+        .map(String::from)
+        .map_err(|error| RequestError::InvalidEmail {
+            field,
+            reason: error.reason(),
+        })
 }
 
 /// An order amount: set, and above zero.
@@ -123,7 +81,7 @@ pub(crate) fn check_order_currency(currency: Option<Currency>) -> Result<Currenc
     let currency = currency.ok_or(RequestError::Missing { field: "currency" })?;
     if !currency.is_usable_for_orders() {
         return Err(RequestError::UnknownCurrency {
-            code: crate::ids::shorten(currency.code()),
+            code: Excerpt(currency.code()).to_string(),
         });
     }
     Ok(currency)
@@ -262,5 +220,23 @@ mod tests {
             Err(RequestError::UnknownCurrency { code: "EUR".into() })
         );
         assert!(check_order_currency(Some(Currency::custom("EUR", 2).unwrap())).is_ok());
+    }
+
+    #[test]
+    fn optional_urls() {
+        assert_eq!(optional_url("callback_url", None), Ok(None));
+        assert_eq!(
+            optional_url("callback_url", Some(" https://your-site.com/cb "))
+                .unwrap()
+                .map(String::from),
+            Some("https://your-site.com/cb".to_owned())
+        );
+        assert_eq!(
+            optional_url("redirect_fail_url", Some("http://your-site.com/")),
+            Err(RequestError::InsecureUrl {
+                field: "redirect_fail_url",
+                scheme: "http".into()
+            })
+        );
     }
 }

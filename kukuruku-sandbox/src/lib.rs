@@ -60,6 +60,7 @@
 mod callbacks;
 mod config;
 mod error;
+mod error_body;
 pub mod idp;
 pub mod kuna;
 mod model;

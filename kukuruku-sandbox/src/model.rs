@@ -2,7 +2,7 @@
 //! amounts, currencies, identifiers, the D4 order object) are `kukuruku-proto`'s.
 
 use kukuruku_proto::{
-    Amount, Currency, MerchantId, OrderId, OrderNumber, OrderStatus, OrderType, RequestError,
+    Amount, Currency, EmailAddress, MerchantId, OrderId, OrderNumber, OrderStatus, OrderType,
 };
 
 /// A status name that is not one of PROTOCOL 1.4's, as the test-control API refuses it.
@@ -28,13 +28,12 @@ pub(crate) fn documented_currency(code: &str) -> Option<Currency> {
 }
 
 /// Why `text` is not an e-mail address the sandbox accepts: the SDK's own check
-/// (`kukuruku_proto::check_email`), on text given without surrounding whitespace and without
+/// ([`EmailAddress`]), on text given without surrounding whitespace and without
 /// `<`, `>`, `"` or `,` (a display name or a list, not one address).
 pub(crate) fn email_problem(text: &str) -> Option<&'static str> {
-    match kukuruku_proto::check_email("email", text) {
-        Err(RequestError::InvalidEmail { reason, .. }) => Some(reason),
-        Err(_) => Some("it is not an e-mail address"),
-        Ok(trimmed) if trimmed != text => Some("it has spaces around it"),
+    match EmailAddress::new(text) {
+        Err(error) => Some(error.reason()),
+        Ok(trimmed) if trimmed.as_str() != text => Some("it has spaces around it"),
         Ok(_) if text.contains(['<', '>', '"', ',']) => {
             Some("it contains <, >, \" or , (give the address alone)")
         }

@@ -167,10 +167,10 @@ pub(crate) fn json_response(status: StatusCode, body: impl Into<Bytes>) -> Respo
     response
 }
 
-/// A JSON answer in Kukuruku's error shape (PROTOCOL D6, `kukuruku_proto::error_body`):
+/// A JSON answer in Kukuruku's error shape (PROTOCOL D6, `crate::error_body`):
 /// `{"success":false,"err":"..."}`.
 pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
-    json_response(status, kukuruku_proto::error_body(message))
+    json_response(status, crate::error_body::error_body(message))
 }
 
 /// An HTML answer.

@@ -27,9 +27,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use kukuruku_proto::{
-    Amount, CALLBACK_ACK, Callback, JSON_CONTENT_TYPE, OrderStatus, OrderType, error_body,
-};
+use kukuruku_proto::{Amount, CALLBACK_ACK, Callback, JSON_CONTENT_TYPE, OrderStatus, OrderType};
 use kukuruku_sandbox::{CallbackPolicy, KukuPayUser, Merchant, Sandbox};
 use kukuruku_sign::{SecretKey, Signer, Verifier};
 use kukuruku_tower::extract::Verified;
@@ -165,7 +163,11 @@ async fn on_callback(
     };
     state.changed.notify_waiters();
     let (status, body) = if fail {
-        (StatusCode::INTERNAL_SERVER_ERROR, error_body("try again"))
+        // An error answer in Kukuruku's shape (D6).
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Bytes::from_static(br#"{"success":false,"err":"try again"}"#),
+        )
     } else {
         (StatusCode::OK, Bytes::from_static(CALLBACK_ACK))
     };

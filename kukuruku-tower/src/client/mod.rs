@@ -204,7 +204,7 @@ where
         let mut request = endpoint.to_request(&shared.config)?;
         if E::REQUEST_SIGNED {
             // proto's signing: the exact body bytes, or the D1 input for a body-less call.
-            kukuruku_proto::sign_request(&mut request, &shared.config, &shared.signer)?;
+            kukuruku_proto::add_signature(&mut request, &shared.config, &shared.signer)?;
         }
         let (parts, body) = request.into_parts();
         let method = parts.method.clone();

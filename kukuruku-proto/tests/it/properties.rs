@@ -4,10 +4,9 @@
 use bytes::Bytes;
 use http::StatusCode;
 use kukuruku_proto::{
-    Amount, ApiConfig, ApiError, AutoLoginQuery, Callback, Currency, Endpoint, MerchantId,
+    Amount, ApiConfig, ApiError, AutoLoginQuery, Callback, Currency, Endpoint, Issuer, MerchantId,
     MerchantIdFormat, Order, OrderId, OrderNumber, OrderStatus, OrderStatusRequest, OrderType,
-    PayinCreated, PayinRequest, PayoutCreated, Profile, ProfileRequest, normalize_issuer,
-    parse_callback,
+    PayinCreated, PayinRequest, PayoutCreated, Profile, ProfileRequest, parse_callback,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -216,9 +215,9 @@ proptest! {
         if let Ok(parsed) = AutoLoginQuery::parse(&query) {
             prop_assert!(!parsed.issuer().is_empty());
             prop_assert!(!parsed.order_id().as_str().is_empty());
-            let _ = normalize_issuer(parsed.issuer());
+            let _ = Issuer::parse(parsed.issuer());
         }
-        let _ = normalize_issuer(&query);
+        let _ = Issuer::parse(&query);
     }
 
     #[test]
@@ -242,9 +241,9 @@ proptest! {
         prop_assert_eq!(parsed.order_id().as_str(), order_id.as_str());
         prop_assert_eq!(parsed.user_uuid(), sub_id5.as_deref());
         prop_assert_eq!(parsed.other().get("utm"), Some(&extra_value));
-        let normalised = normalize_issuer(&issuer).unwrap();
-        prop_assert!(normalised.contains("/realms/"));
-        prop_assert_eq!(normalize_issuer(&format!("{normalised}/")).unwrap(), normalised);
+        let normalised = Issuer::parse(&issuer).unwrap();
+        prop_assert!(normalised.as_str().contains("/realms/"));
+        prop_assert_eq!(Issuer::parse(&format!("{normalised}/")).unwrap(), normalised);
     }
 
     #[test]

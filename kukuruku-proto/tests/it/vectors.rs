@@ -1,12 +1,12 @@
 //! The PROTOCOL.md 1.1 test vectors, produced from typed requests.
 
-use kukuruku_proto::kukuruku_sign::{SecretKey, Signer, Verifier};
+use kukuruku_proto::kukuruku_sign::{SecretKey, Verifier};
 use kukuruku_proto::{
     Amount, ApiConfig, Currency, Endpoint, MerchantId, MerchantIdFormat, PayinRequest,
-    RequestError, signed_request,
+    RequestError, build_signed_request,
 };
 
-const KEY: &str = "rmQXpjQyAtzS65oVhRLwY9s669UyDKJl";
+use crate::support::{KEY, signer};
 
 const BODY_1: &str = r#"{"merchant_id":"1","amount":50000,"currency":"RUB","callback_url":"https://your-site.com/callback","order_number":"order-123","redirect_success_url":"https://your-site.com/success","redirect_fail_url":"https://your-site.com/fail","customer":{"client_id":"user@example.com"}}"#;
 const SIGNATURE_1: &str = "b7611a011a447edd6dee56f302722045d5e947411987d3884eb185157831d815a91293d64b07af6a571403e1665348237ef4d3dac8c83010ab823cc838b4308b";
@@ -27,15 +27,11 @@ fn payin(amount: u64, order_number: &str, client_id: &str) -> PayinRequest {
         .unwrap()
 }
 
-fn signer() -> Signer {
-    Signer::new(&SecretKey::new(KEY).unwrap())
-}
-
 #[test]
 fn vector_1_body_and_signature() {
     let config = ApiConfig::new(MerchantId::new("1").unwrap());
     let payin = payin(50_000, "order-123", "user@example.com");
-    let request = signed_request(&payin, &config, &signer()).unwrap();
+    let request = build_signed_request(&payin, &config, &signer()).unwrap();
     assert_eq!(std::str::from_utf8(request.body()).unwrap(), BODY_1);
     assert_eq!(request.headers()["signature"], SIGNATURE_1);
     assert!(request.headers()["signature"].is_sensitive());
@@ -54,7 +50,7 @@ fn vector_1_from_decimal_text() {
     let config = ApiConfig::new(MerchantId::new("1").unwrap());
     let amount = Amount::from_decimal("500", &Currency::Rub).unwrap();
     let payin = payin(amount.minor_units(), "order-123", "user@example.com");
-    let request = signed_request(&payin, &config, &signer()).unwrap();
+    let request = build_signed_request(&payin, &config, &signer()).unwrap();
     assert_eq!(request.headers()["signature"], SIGNATURE_1);
 }
 
@@ -64,7 +60,7 @@ fn vector_2_merchant_id_as_number() {
         .with_merchant_id_format(MerchantIdFormat::Number)
         .unwrap();
     let payin = payin(500, "orderNumber", "someuser@gmail.com");
-    let request = signed_request(&payin, &config, &signer()).unwrap();
+    let request = build_signed_request(&payin, &config, &signer()).unwrap();
     assert_eq!(std::str::from_utf8(request.body()).unwrap(), BODY_2);
     assert_eq!(request.headers()["signature"], SIGNATURE_2);
 }
@@ -77,8 +73,8 @@ fn the_format_changes_the_signed_bytes() {
         .with_merchant_id_format(MerchantIdFormat::Number)
         .unwrap();
     let payin = payin(500, "orderNumber", "someuser@gmail.com");
-    let a = signed_request(&payin, &string, &signer()).unwrap();
-    let b = signed_request(&payin, &number, &signer()).unwrap();
+    let a = build_signed_request(&payin, &string, &signer()).unwrap();
+    let b = build_signed_request(&payin, &number, &signer()).unwrap();
     assert_ne!(a.headers()["signature"], b.headers()["signature"]);
     assert!(a.body().starts_with(br#"{"merchant_id":"1","#));
     assert!(b.body().starts_with(br#"{"merchant_id":1,"#));

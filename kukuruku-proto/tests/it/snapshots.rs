@@ -2,15 +2,12 @@
 
 use bytes::Bytes;
 use http::Request;
-use kukuruku_proto::kukuruku_sign::{SecretKey, Signer};
 use kukuruku_proto::{
     Amount, ApiConfig, BodylessSigning, Currency, Endpoint, MerchantId, MerchantIdFormat, OrderId,
-    OrderStatusRequest, PayinRequest, PayoutRequest, ProfileRequest, signed_request,
+    OrderStatusRequest, PayinRequest, PayoutRequest, ProfileRequest, build_signed_request,
 };
 
-fn signer() -> Signer {
-    Signer::new(&SecretKey::new("rmQXpjQyAtzS65oVhRLwY9s669UyDKJl").unwrap())
-}
+use crate::support::signer;
 
 fn config() -> ApiConfig {
     ApiConfig::new(MerchantId::new("1").unwrap())
@@ -34,7 +31,7 @@ fn render(request: &Request<Bytes>) -> String {
 }
 
 fn signed<E: Endpoint>(endpoint: &E, config: &ApiConfig) -> String {
-    render(&signed_request(endpoint, config, &signer()).unwrap())
+    render(&build_signed_request(endpoint, config, &signer()).unwrap())
 }
 
 fn payin_full() -> PayinRequest {
@@ -159,7 +156,7 @@ fn the_d1_policies_give_three_different_signatures() {
     ]
     .into_iter()
     .map(|policy| {
-        let request = signed_request(
+        let request = build_signed_request(
             &status(),
             &config().with_bodyless_signing(policy),
             &signer(),

@@ -3,7 +3,7 @@
 
 use kukuruku_sign::{SecretKey, Signature, Signer, Verifier};
 
-const KEY: &str = "rmQXpjQyAtzS65oVhRLwY9s669UyDKJl";
+use crate::support::KEY;
 
 fn signer() -> Signer {
     Signer::new(&SecretKey::new(KEY).unwrap())
@@ -32,8 +32,8 @@ macro_rules! vector {
     ($name:ident) => {
         (
             stringify!($name),
-            include_bytes!(concat!("vectors/", stringify!($name), ".body")) as &[u8],
-            include_str!(concat!("vectors/", stringify!($name), ".sig")),
+            include_bytes!(concat!("../vectors/", stringify!($name), ".body")) as &[u8],
+            include_str!(concat!("../vectors/", stringify!($name), ".sig")),
         )
     };
 }

@@ -4,7 +4,7 @@ use kukuruku_sign::{
     KeyError, MalformedSignature, SecretKey, Signature, Signer, Verifier, VerifyError,
 };
 
-const KEY: &str = "rmQXpjQyAtzS65oVhRLwY9s669UyDKJl";
+use crate::support::KEY;
 
 #[test]
 fn secrets_never_print() {
