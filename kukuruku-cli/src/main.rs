@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use kukuruku_sandbox::KukuPayUser;
 
 mod browser;
+mod callback;
 mod demo;
 mod diagnose;
 mod json_style;
@@ -99,6 +100,15 @@ enum Command {
         #[command(flatten)]
         secret: SecretArgs,
     },
+
+    /// Test a merchant's callback endpoint, in any language: send one signed callback as
+    /// Kukuruku would, or run a conformance suite against it (forged, repeated, stale,
+    /// re-serialised and oversized callbacks).
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  export KUKURUKU_SECRET_KEY=test-secret\n  kukuruku callback send http://127.0.0.1:8000/callback --status paid\n  kukuruku callback check http://127.0.0.1:8000/callback\n  kukuruku callback check https://staging.shop.example/callback --json"
+    )]
+    Callback(callback::CallbackCommand),
 }
 
 fn init_logs() {
@@ -150,6 +160,10 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        Command::Callback(command) => match runtime() {
+            Ok(rt) => rt.block_on(callback::run(command)),
+            Err(code) => code,
+        },
         Command::Demo => match runtime() {
             Ok(rt) => rt.block_on(demo::run()),
             Err(code) => code,
