@@ -19,18 +19,15 @@ pub(super) fn authenticate(
     headers: &HeaderMap,
     params: &BTreeMap<String, String>,
 ) -> Result<String, Response> {
-    let (client_id, secret, used_basic) = match basic_credentials(headers) {
-        Some(encoded) => {
-            let (id, secret) = from_basic(encoded, params)?;
-            (id, Some(secret), true)
-        }
-        None => {
-            let id = params
-                .get("client_id")
-                .cloned()
-                .ok_or_else(|| invalid_client("client authentication is missing", false))?;
-            (id, params.get("client_secret").cloned(), false)
-        }
+    let (client_id, secret, used_basic) = if let Some(encoded) = basic_credentials(headers) {
+        let (id, secret) = from_basic(encoded, params)?;
+        (id, Some(secret), true)
+    } else {
+        let id = params
+            .get("client_id")
+            .cloned()
+            .ok_or_else(|| invalid_client("client authentication is missing", false))?;
+        (id, params.get("client_secret").cloned(), false)
     };
     let client = state
         .client(&client_id)
