@@ -53,7 +53,14 @@ pub(crate) async fn run(
     let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,
         Err(err) => {
-            eprintln!("kukuruku sandbox: {err}");
+            // The sandbox's errors keep their cause behind `source()`: print the chain.
+            let mut message = err.to_string();
+            let mut cause = std::error::Error::source(&err);
+            while let Some(inner) = cause {
+                message = format!("{message}: {inner}");
+                cause = inner.source();
+            }
+            eprintln!("kukuruku sandbox: {message}");
             return ExitCode::from(2);
         }
     };

@@ -1,4 +1,5 @@
-//! Errors of this crate, in words a merchant understands.
+//! Errors of this crate, in words a merchant understands. A cause is behind `source()`, never
+//! repeated in the message.
 
 use std::net::SocketAddr;
 
@@ -23,11 +24,12 @@ pub enum SandboxError {
     #[error("merchant id {0:?} is configured twice")]
     DuplicateMerchant(String),
     /// A merchant's id is not one (empty, too long, or with control characters).
-    #[error("merchant id {id:?} is not valid: {source}")]
+    #[error("merchant id {id:?} is not valid")]
     InvalidMerchantId {
         /// The id given.
         id: String,
         /// What is wrong with it.
+        #[source]
         source: IdError,
     },
     /// A merchant's default callback URL is not an absolute http(s) URL.
@@ -45,11 +47,12 @@ pub enum SandboxError {
     #[error(transparent)]
     User(#[from] UserError),
     /// The address could not be bound (in use, or not available on this machine).
-    #[error("could not listen on {addr}: {source}")]
+    #[error("could not listen on {addr}")]
     Bind {
         /// The address.
         addr: SocketAddr,
         /// What the operating system said.
+        #[source]
         source: std::io::Error,
     },
 }

@@ -33,7 +33,7 @@
 //!   409 for a reused `order_number` with different content (the same content returns the
 //!   same order); order-status answers signed with the merchant's secret;
 //! - order statuses and their moves are `kukuruku-proto`'s ([`OrderStatus::can_move_to`]);
-//! - the pay page (`routes::pay_page`), with Pay / Decline forms and a 303 to the merchant;
+//! - the pay page, with Pay / Decline forms and a 303 to the merchant;
 //! - callbacks (PROTOCOL 1.5): the D4 order object, signed, delivered at least once with the
 //!   D8 retry policy ([`CallbackPolicy`]), every try in a log ([`CallbackDelivery`]);
 //! - the test-control API under `/sandbox` (unsigned), with `POST /sandbox/play`: an order
@@ -47,35 +47,43 @@
 //!   [`Sandbox::kuna_widget_url`];
 //! - bounded reads: a client has [`SandboxBuilder::read_timeout`] (10 s by default) to send a
 //!   request's headers, and as long again to send its body; bodies are limited to 64 KiB, on
-//!   every route.
+//!   every route;
+//! - one clock: every time stamp, token lifetime and expiry reads the one time source given to
+//!   [`SandboxBuilder::time_source`] (the system clock by default).
 //!
-//! Its routes live in one module per area (`routes/payments.rs`, `pay_page.rs`, `control.rs`,
-//! `play.rs`; `idp/`, `kuna/`), merged into one router.
+//! Each service has the same shape, one folder each: `payments/`, `idp/` and `kuna/`, each with
+//! its `config.rs`, `state.rs` and one file per group of routes. What all three share is at the
+//! root, in a file named for it: the server's start and stop (`sandbox.rs`, `server.rs`), the
+//! router (`router.rs`), errors (`error.rs`), answers (`response.rs`), bounded bodies
+//! (`body_limit.rs`), randomness, time stamps, constant-time comparison and HTML escaping.
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-mod callbacks;
-mod config;
+mod body_limit;
+mod constant_time;
 mod error;
-mod error_body;
+mod html_escape;
 pub mod idp;
 pub mod kuna;
-mod model;
-mod routes;
+mod payments;
+mod random;
+mod response;
+mod router;
 mod sandbox;
-mod state;
-mod util;
+mod server;
+mod timestamp;
 
-pub use callbacks::{CallbackDelivery, DeliveryAttempt, DeliveryOutcome};
-pub use config::{
-    CallbackPolicy, IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_PUBLIC_CLIENT_ID, KukuPayUser, Merchant,
-};
 pub use error::{SandboxError, StatusChangeError, UserError};
-pub use model::{Order, UnknownStatus};
-pub use sandbox::{Sandbox, SandboxBuilder};
+pub use payments::{
+    CallbackDelivery, CallbackPolicy, DeliveryAttempt, DeliveryOutcome, KukuPayUser, Merchant,
+    Order,
+};
+pub use sandbox::{
+    IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_PUBLIC_CLIENT_ID, Sandbox, SandboxBuilder,
+};
 
 /// The protocol's types, which the sandbox uses as they are: statuses and the moves between
 /// them, order types, the D1 signing choices, and (in the crate) amounts, currencies, ids and

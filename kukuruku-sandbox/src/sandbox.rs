@@ -1,4 +1,5 @@
-//! The running sandbox and its builder.
+//! The running sandbox and its builder: the server's start and stop, and what it hands each
+//! service (payments, KukurukuID, Kuna): the time source, the users, the issuer.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -6,23 +7,31 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
-use kukuruku_proto::{BodylessSigning, MerchantId};
+use kukuruku_proto::{BodylessSigning, MerchantId, SharedTimeSource, TimeSource};
 use kukuruku_sign::{Signer, Verifier};
+use kukuruku_tower::SystemClock;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
-use crate::callbacks::Dispatcher;
-use crate::idp::{self, IdpClient, IdpConfig, IdpError, IdpState, IdpUsers, RsaPrivateKey};
+use crate::idp::{self, IdpClient, IdpConfig, IdpError, IdpSigningKey, IdpState, IdpUsers};
 use crate::kuna::{KunaConfig, KunaState};
-use crate::state::{MerchantEntry, Shared, Store};
-use crate::{
-    CallbackDelivery, CallbackPolicy, IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_PUBLIC_CLIENT_ID,
-    KukuPayUser, Merchant, Order, OrderStatus, SandboxError, StatusChangeError, UserError,
+use crate::payments::{
+    CallbackDelivery, CallbackPolicy, Dispatcher, KukuPayUser, Merchant, MerchantEntry, Order,
+    PaymentsState,
 };
+use crate::server::serve;
+use crate::{OrderStatus, SandboxError, StatusChangeError, UserError};
+
+/// The `client_id` of the sandbox KukurukuID's confidential demo client (server side, with
+/// [`IDP_CLIENT_SECRET`]). It accepts any `http` redirect URI on a loopback host, and those
+/// given to [`SandboxBuilder::idp_redirect_uri`].
+pub const IDP_CLIENT_ID: &str = "kukuruku-demo";
+/// The `client_secret` of [`IDP_CLIENT_ID`]: a documented test credential of the local sandbox.
+pub const IDP_CLIENT_SECRET: &str = "kukuruku-demo-secret";
+/// The `client_id` of the sandbox KukurukuID's public demo client (no secret; PKCE S256
+/// required). Redirect URIs as for [`IDP_CLIENT_ID`].
+pub const IDP_PUBLIC_CLIENT_ID: &str = "kukuruku-demo-public";
 
 /// How long [`Sandbox::shutdown`] waits for open connections to finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -57,6 +66,7 @@ pub struct SandboxBuilder {
     idp_redirect_uris: Vec<String>,
     idp_clients: Vec<IdpClient>,
     kuna: KunaConfig,
+    time_source: SharedTimeSource,
 }
 
 impl Default for SandboxBuilder {
@@ -71,6 +81,7 @@ impl Default for SandboxBuilder {
             idp_redirect_uris: Vec::new(),
             idp_clients: Vec::new(),
             kuna: KunaConfig::default(),
+            time_source: SystemClock::shared(),
         }
     }
 }
@@ -137,19 +148,43 @@ impl SandboxBuilder {
         self
     }
 
-    /// How the sandbox Kuna behaves: its API keys, login, institution id, token lifetimes,
-    /// clock (default [`KunaConfig::default`]: one random API key, 46.5 h widget tokens).
+    /// How the sandbox Kuna behaves: its API keys, login, institution id, token lifetimes
+    /// (default [`KunaConfig::default`]: one random API key, 46.5 h widget tokens). Its time
+    /// source is the sandbox's ([`time_source`](Self::time_source)), whatever `config` says.
     pub fn kuna(mut self, config: KunaConfig) -> Self {
         self.kuna = config;
         self
     }
 
+    /// Where the sandbox reads the time, for all of it: order and callback time stamps,
+    /// KukurukuID tokens and codes, Kuna tokens and `createdAt` (default: the system clock,
+    /// `kukuruku_tower::SystemClock`). Tests pass a closure to move time forward:
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use kukuruku_sandbox::Sandbox;
+    ///
+    /// let seconds = Arc::new(AtomicU64::new(1_700_000_000));
+    /// let now = Arc::clone(&seconds);
+    /// let builder = Sandbox::builder()
+    ///     .time_source(move || UNIX_EPOCH + Duration::from_secs(now.load(Ordering::SeqCst)));
+    /// // Later: `seconds.fetch_add(3600, Ordering::SeqCst)` expires what lasts an hour.
+    /// # drop((builder, seconds));
+    /// ```
+    pub fn time_source(mut self, source: impl TimeSource) -> Self {
+        self.time_source = SharedTimeSource::new(source);
+        self
+    }
+
     /// The KukurukuID settings: no users of its own (the sandbox's users are its users), the
-    /// process's key, the two demo clients and any added.
+    /// process's key, the sandbox's time source, the two demo clients and any added.
     async fn idp_config(&self, issuer: String) -> Result<IdpConfig, SandboxError> {
         let uris = &self.idp_redirect_uris;
         let mut config = IdpConfig::new(issuer)
             .users(Vec::new())
+            .time_source(self.time_source.clone())
             .signing_key(process_signing_key().await?)
             .client(
                 IdpClient::confidential(IDP_CLIENT_ID, IDP_CLIENT_SECRET, uris.iter().cloned())
@@ -174,10 +209,62 @@ impl SandboxBuilder {
         if !self.listen.ip().is_loopback() {
             return Err(SandboxError::NotLoopback { addr: self.listen });
         }
+        let (verifier, merchants) = self.merchant_entries()?;
+        let bind_error = |source| SandboxError::Bind {
+            addr: self.listen,
+            source,
+        };
+        let listener = TcpListener::bind(self.listen).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        let base_url = format!("http://{addr}");
+
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let issuer = format!("{base_url}{}", idp::REALM_PATH);
+        let users = IdpUsers::default();
+        let idp = IdpState::with_users(self.idp_config(issuer.clone()).await?, users.clone())?;
+        let kuna = KunaState::new(self.kuna.time_source(self.time_source.clone()));
+        let payments = Arc::new(PaymentsState {
+            base_url: base_url.clone(),
+            issuer,
+            users,
+            merchants,
+            verifier,
+            bodyless: self.bodyless,
+            read_timeout: self.read_timeout,
+            store: Mutex::default(),
+            callbacks: Arc::new(Dispatcher::new(
+                self.callbacks,
+                shutdown_rx.clone(),
+                tokio::runtime::Handle::current(),
+                self.time_source.clone(),
+            )),
+            time_source: self.time_source,
+        });
+        for user in &self.users {
+            payments.add_user(user)?;
+        }
+
+        let app = crate::router::router(Arc::clone(&payments), idp.clone(), kuna.clone());
+        let server = tokio::spawn(serve(listener, app, self.read_timeout, shutdown_rx));
+        tracing::info!(%base_url, issuer = %payments.issuer, "Kukuruku sandbox listening");
+        Ok(Sandbox {
+            payments,
+            idp,
+            kuna,
+            addr,
+            base_url,
+            shutdown,
+            server: Some(server),
+        })
+    }
+
+    /// The merchants, checked (at least one; ids valid and distinct; default callback URLs
+    /// absolute http(s)), with the verifier of their keys, in the same order.
+    fn merchant_entries(&self) -> Result<(Verifier, Vec<MerchantEntry>), SandboxError> {
         if self.merchants.is_empty() {
             return Err(SandboxError::NoMerchant);
         }
-        let mut ids = Vec::with_capacity(self.merchants.len());
+        let mut entries = Vec::with_capacity(self.merchants.len());
         let mut seen = HashSet::new();
         for merchant in &self.merchants {
             if let Some(url) = &merchant.callback_url {
@@ -199,72 +286,16 @@ impl SandboxBuilder {
             if !seen.insert(id.clone()) {
                 return Err(SandboxError::DuplicateMerchant(merchant.id.clone()));
             }
-            ids.push(id);
+            entries.push(MerchantEntry {
+                id,
+                key: merchant.key.clone(),
+                signer: Signer::new(&merchant.key),
+                callback_url: merchant.callback_url.clone(),
+            });
         }
-        let listener =
-            TcpListener::bind(self.listen)
-                .await
-                .map_err(|source| SandboxError::Bind {
-                    addr: self.listen,
-                    source,
-                })?;
-        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
-            addr: self.listen,
-            source,
-        })?;
-        let base_url = format!("http://{addr}");
-
-        let (shutdown, shutdown_rx) = watch::channel(false);
         let verifier = Verifier::from_keys(self.merchants.iter().map(|m| &m.key))
             .map_err(|_| SandboxError::NoMerchant)?;
-        let merchants = self
-            .merchants
-            .iter()
-            .zip(ids)
-            .map(|(m, id)| MerchantEntry {
-                id,
-                key: m.key.clone(),
-                signer: Signer::new(&m.key),
-                callback_url: m.callback_url.clone(),
-            })
-            .collect();
-
-        let issuer = format!("{base_url}{}", idp::REALM_PATH);
-        let users = IdpUsers::default();
-        let idp = IdpState::with_users(self.idp_config(issuer.clone()).await?, users.clone())?;
-        let kuna = KunaState::new(self.kuna);
-
-        let shared = Arc::new(Shared {
-            base_url: base_url.clone(),
-            issuer,
-            users,
-            merchants,
-            verifier,
-            bodyless: self.bodyless,
-            read_timeout: self.read_timeout,
-            store: Mutex::new(Store::default()),
-            callbacks: Arc::new(Dispatcher::new(
-                self.callbacks,
-                shutdown_rx.clone(),
-                tokio::runtime::Handle::current(),
-            )),
-        });
-        for user in &self.users {
-            shared.add_user(user)?;
-        }
-
-        let app = crate::routes::router(Arc::clone(&shared), idp.clone(), kuna.clone());
-        let server = tokio::spawn(serve(listener, app, self.read_timeout, shutdown_rx));
-        tracing::info!(%base_url, issuer = %shared.issuer, "Kukuruku sandbox listening");
-        Ok(Sandbox {
-            shared,
-            idp,
-            kuna,
-            addr,
-            base_url,
-            shutdown,
-            server: Some(server),
-        })
+        Ok((verifier, entries))
     }
 }
 
@@ -281,7 +312,7 @@ impl SandboxBuilder {
 /// | KukurukuID ([`issuer`](Self::issuer) `{base}/realms/public`) | `/.well-known/openid-configuration`, `/protocol/openid-connect/{auth,token,userinfo,logout,certs}` under the issuer; `GET /api/v1/me` |
 /// | Kuna ([`kuna_url`](Self::kuna_url) `{base}/kuna`) | `POST /kuna/v2/auth/login`, `/kuna/v2/customer/{create,update,details,find}`, `/kuna/v2/ramp/{token,invalidate}`; `GET /kuna/widget` |
 pub struct Sandbox {
-    shared: Arc<Shared>,
+    payments: Arc<PaymentsState>,
     idp: IdpState,
     kuna: KunaState,
     addr: SocketAddr,
@@ -332,7 +363,7 @@ impl Sandbox {
     /// The KukurukuID issuer: `{base}/realms/public` (discovery at
     /// `{issuer}/.well-known/openid-configuration`).
     pub fn issuer(&self) -> &str {
-        &self.shared.issuer
+        &self.payments.issuer
     }
 
     /// The confidential demo client's id ([`IDP_CLIENT_ID`]).
@@ -385,7 +416,7 @@ impl Sandbox {
 
     /// The ids of the configured merchants.
     pub fn merchant_ids(&self) -> Vec<String> {
-        self.shared
+        self.payments
             .merchants
             .iter()
             .map(|m| m.id.to_string())
@@ -394,45 +425,45 @@ impl Sandbox {
 
     /// The order with this UUID.
     pub fn order(&self, uuid: &str) -> Option<Order> {
-        self.shared.order(uuid)
+        self.payments.order(uuid)
     }
 
     /// Every order, oldest first.
     pub fn orders(&self) -> Vec<Order> {
-        self.shared.orders()
+        self.payments.orders()
     }
 
     /// Moves an order to `status` if PROTOCOL 1.4 allows it, and sends its callback (what
     /// `POST /sandbox/orders/{uuid}/status` does).
     pub fn set_status(&self, uuid: &str, status: OrderStatus) -> Result<Order, StatusChangeError> {
-        self.shared.change_status(uuid, status)
+        self.payments.change_status(uuid, status)
     }
 
     /// Adds a KukuPay user.
     #[allow(clippy::needless_pass_by_value)] // by value, like `SandboxBuilder::user`
     pub fn add_user(&self, user: KukuPayUser) -> Result<(), UserError> {
-        self.shared.add_user(&user)
+        self.payments.add_user(&user)
     }
 
     /// The users (KukuPay's, who are also KukurukuID's), by e-mail.
     pub fn users(&self) -> Vec<KukuPayUser> {
-        self.shared.users()
+        self.payments.users()
     }
 
     /// The UUID of the user with this e-mail: their KukurukuID `sub`, and Play's `sub_id5`.
     pub fn user_id(&self, email: &str) -> Option<String> {
-        self.shared.users.find(email).map(|user| user.sub)
+        self.payments.users.find(email).map(|user| user.sub)
     }
 
     /// Every callback delivery so far, oldest first, with its tries.
     pub fn callbacks(&self) -> Vec<CallbackDelivery> {
-        self.shared.callbacks.deliveries()
+        self.payments.callbacks.deliveries()
     }
 
     /// Waits until no callback delivery is pending (each was delivered or given up), at most
     /// `timeout`, and returns the log.
     pub async fn settled_callbacks(&self, timeout: Duration) -> Vec<CallbackDelivery> {
-        self.shared.callbacks.settled(timeout).await
+        self.payments.callbacks.settled(timeout).await
     }
 
     /// Stops accepting connections, stops delivering callbacks, and waits (at most 5 s) for
@@ -455,74 +486,18 @@ impl Drop for Sandbox {
 }
 
 /// The KukurukuID signing key of every sandbox in this process, made on first use.
-async fn process_signing_key() -> Result<Arc<RsaPrivateKey>, SandboxError> {
-    static KEY: OnceLock<Result<Arc<RsaPrivateKey>, String>> = OnceLock::new();
-    let made = tokio::task::spawn_blocking(|| {
-        KEY.get_or_init(|| idp::generate_key().map(Arc::new))
-            .clone()
-    })
-    .await
-    .map_err(|err| err.to_string())
-    .and_then(|key| key);
-    made.map_err(|reason| SandboxError::Idp(IdpError::KeyGeneration(reason)))
-}
-
-/// Serves `app` on `listener` until `stop` turns `true` (or its sender is gone), one hyper
-/// HTTP/1 connection per client, each with `header_timeout` to send a request's headers (hyper
-/// closes the connection otherwise). On stop: no new connection, open ones finish their
-/// request and close, and this returns when all are closed.
-async fn serve(
-    listener: TcpListener,
-    app: Router,
-    header_timeout: Duration,
-    mut stop: watch::Receiver<bool>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = stop.wait_for(|stopped| *stopped) => break,
-        };
-        while connections.try_join_next().is_some() {}
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(err) => {
-                // Out of file descriptors, or a connection reset before it was accepted: wait
-                // a little rather than spin.
-                tracing::warn!(error = %err, "could not accept a connection");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let service = TowerToHyperService::new(app.clone());
-        let mut stop = stop.clone();
-        connections.spawn(async move {
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(connection);
-            let finished = tokio::select! {
-                result = connection.as_mut() => Some(result),
-                _ = stop.wait_for(|stopped| *stopped) => None,
-            };
-            let result = if let Some(result) = finished {
-                result
-            } else {
-                connection.as_mut().graceful_shutdown();
-                connection.await
-            };
-            if let Err(err) = result {
-                tracing::debug!(error = %err, "connection closed");
-            }
-        });
-    }
-    while connections.join_next().await.is_some() {}
+async fn process_signing_key() -> Result<IdpSigningKey, SandboxError> {
+    static KEY: OnceLock<Result<IdpSigningKey, IdpError>> = OnceLock::new();
+    let made = tokio::task::spawn_blocking(|| KEY.get_or_init(IdpSigningKey::generate).clone())
+        .await
+        .map_err(IdpError::key_generation)?;
+    Ok(made?)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
     use kukuruku_sign::SecretKey;
 
     use super::*;
@@ -536,9 +511,11 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, SandboxError::InvalidMerchantId { .. }));
+        // The cause once: behind `source()`, not repeated in the message.
+        assert_eq!(error.to_string(), "merchant id \" \" is not valid");
         assert_eq!(
-            error.to_string(),
-            "merchant id \" \" is not valid: merchant_id is empty"
+            std::error::Error::source(&error).map(ToString::to_string),
+            Some("merchant_id is empty".to_owned())
         );
         let error = Sandbox::builder()
             .merchant(Merchant::new("1", key.clone()))
@@ -553,5 +530,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(sandbox.merchant_ids(), ["7"]);
+    }
+
+    #[tokio::test]
+    async fn every_service_reads_the_one_time_source() {
+        let key = SecretKey::new("k").unwrap();
+        let at = UNIX_EPOCH + Duration::from_millis(1_730_448_079_952);
+        let sandbox = Sandbox::builder()
+            .merchant(Merchant::new("1", key))
+            .time_source(move || at)
+            .start()
+            .await
+            .unwrap();
+        assert_eq!(sandbox.kuna().config().now(), at);
+        assert_eq!(sandbox.idp().config().now(), at);
+        assert_eq!(sandbox.payments.time_source.now(), at);
     }
 }

@@ -16,7 +16,7 @@ use kukuruku_proto::TimeSource;
 use kukuruku_tower::transport::HttpsTransport;
 use tower::ServiceExt;
 
-use idp::{IdpClient, IdpConfig, IdpState, RsaPrivateKey};
+use idp::{IdpClient, IdpConfig, IdpSigningKey, IdpState};
 
 pub(crate) const REDIRECT: &str = "http://127.0.0.1:9/callback";
 pub(crate) const SHOP: &str = "shop";
@@ -25,12 +25,12 @@ pub(crate) const SPA: &str = "spa";
 pub(crate) const ANN: &str = "ann@example.com";
 
 /// Two RSA keys for every test of a binary: the signing key and the spare one.
-pub(crate) fn keys() -> &'static (Arc<RsaPrivateKey>, Arc<RsaPrivateKey>) {
-    static KEYS: OnceLock<(Arc<RsaPrivateKey>, Arc<RsaPrivateKey>)> = OnceLock::new();
+pub(crate) fn keys() -> &'static (IdpSigningKey, IdpSigningKey) {
+    static KEYS: OnceLock<(IdpSigningKey, IdpSigningKey)> = OnceLock::new();
     KEYS.get_or_init(|| {
         (
-            Arc::new(idp::generate_key().unwrap()),
-            Arc::new(idp::generate_key().unwrap()),
+            IdpSigningKey::generate().unwrap(),
+            IdpSigningKey::generate().unwrap(),
         )
     })
 }

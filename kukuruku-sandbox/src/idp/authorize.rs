@@ -10,9 +10,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use url::Url;
 
-use super::state::{CodeGrant, IdpEndpoint, IdpState, IdpUser, lock};
-use super::util::{params, random_token};
-use crate::util::{html_escape, unix_secs};
+use kukuruku_proto::unix_seconds;
+
+use super::oauth::params;
+use super::state::{CodeGrant, IdpEndpoint, IdpState, lock};
+use super::users::IdpUser;
+use crate::html_escape::html_escape;
+use crate::random::random_token;
 
 /// A checked authorization request.
 struct AuthRequest {
@@ -151,7 +155,7 @@ fn approve(state: &IdpState, request: &AuthRequest, user: IdpUser) -> Response {
             scope: request.scope.clone(),
             code_challenge: request.code_challenge.clone(),
             session_id: session_id.clone(),
-            auth_time: unix_secs(now),
+            auth_time: unix_seconds(now),
             expires_at: now + state.config().code_ttl,
         },
     );

@@ -5,8 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
+use super::oauth::json_response;
+use super::signing_key::JwtKey;
 use super::state::{IdpEndpoint, IdpState, lock};
-use super::util::json_response;
 
 pub(super) async fn discovery(State(state): State<IdpState>) -> Response {
     state.hit(IdpEndpoint::Discovery);
@@ -41,6 +42,6 @@ pub(super) async fn jwks(State(state): State<IdpState>) -> Response {
     state.hit(IdpEndpoint::Jwks);
     let keys = lock(&state.inner.keys);
     let mut published: Vec<_> = vec![keys.current.jwk()];
-    published.extend(keys.previous.iter().map(super::jwt::SigningKey::jwk));
+    published.extend(keys.previous.iter().map(JwtKey::jwk));
     json_response(StatusCode::OK, &json!({ "keys": published }))
 }

@@ -9,10 +9,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use url::Url;
 
-use super::jwt::unverified_payload;
+use super::id_token::unverified_payload;
+use super::oauth::params;
 use super::state::{IdpEndpoint, IdpState, lock};
-use super::util::params;
-use crate::util::html_escape;
+use crate::html_escape::html_escape;
 
 pub(super) async fn logout_get(
     State(state): State<IdpState>,

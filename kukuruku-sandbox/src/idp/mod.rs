@@ -23,6 +23,8 @@
 //! Tests can make it misbehave on purpose ([`Misbehave`]: another signing key, an unknown `kid`,
 //! `alg: none`, a wrong `aud`/`iss`/`nonce`, an expired token), rotate its key
 //! ([`IdpState::rotate_key`]) and count the requests each endpoint received ([`IdpState::hits`]).
+//! It signs with an [`IdpSigningKey`] ([`IdpConfig::signing_key`]; one is generated at start
+//! unless given) and reads the time from [`IdpConfig::time_source`].
 //!
 //! The [`Sandbox`](crate::Sandbox) mounts it under `/realms/public`; served alone:
 //!
@@ -47,24 +49,30 @@
 #![allow(clippy::result_large_err)]
 
 mod authorize;
+mod client_auth;
+mod config;
 mod discovery;
-mod jwt;
+mod error;
+mod id_token;
 mod logout;
-mod play;
+mod oauth;
+mod signing_key;
 mod state;
 mod token;
 mod userinfo;
-mod util;
+mod users;
 
 use axum::Router;
 use axum::routing::get;
 
-pub use jwt::generate_key;
-pub use play::{PlayTracking, play_redirect_url};
-pub use rsa::RsaPrivateKey;
-pub use state::{
-    IdpClient, IdpClock, IdpConfig, IdpEndpoint, IdpError, IdpState, IdpUser, IdpUsers, Misbehave,
-};
+pub use config::{IdpClient, IdpConfig};
+pub use error::IdpError;
+pub use signing_key::IdpSigningKey;
+pub use state::{IdpEndpoint, IdpState, Misbehave};
+pub use users::{IdpUser, IdpUsers};
+
+/// The Play redirect (PROTOCOL 3), which the payments side's `POST /sandbox/play` answers.
+pub use crate::payments::{PlayTracking, play_redirect_url};
 
 /// The Keycloak realm path of the sandbox issuer.
 pub const REALM_PATH: &str = "/realms/public";

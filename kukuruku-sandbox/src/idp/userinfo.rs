@@ -5,8 +5,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::json;
 
+use super::oauth::json_response;
 use super::state::{IdpEndpoint, IdpState, TokenGrant};
-use super::util::{bearer, json_response};
 
 fn grant(state: &IdpState, headers: &HeaderMap) -> Result<TokenGrant, Response> {
     bearer(headers)
@@ -71,4 +71,14 @@ pub(super) async fn me(State(state): State<IdpState>, headers: HeaderMap) -> Res
         body["phone"] = json!(phone);
     }
     json_response(StatusCode::OK, &body)
+}
+
+/// The bearer token of `Authorization: Bearer …`.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|token| !token.is_empty())
 }

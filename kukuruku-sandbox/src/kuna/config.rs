@@ -1,18 +1,17 @@
-//! [`KunaConfig`]: credentials, lifetimes, the signing secret and the clock.
+//! [`KunaConfig`]: credentials, lifetimes, the signing secret and the time source.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::util::{hex, unique_bytes};
+use kukuruku_proto::{SharedTimeSource, TimeSource};
+use kukuruku_tower::SystemClock;
+
+use crate::random::unique_bytes;
 
 /// A widget token's lifetime by default: 167 490 s (about 46.5 h), as in Kuna's example.
 pub const DEFAULT_RAMP_TOKEN_LIFETIME: Duration = Duration::from_secs(167_490);
 /// A login token's lifetime by default: 1 h.
 pub const DEFAULT_LOGIN_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
-
-/// The sandbox's clock (tests move it to expire tokens).
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// How the sandbox's Kuna behaves. Start from [`KunaConfig::default`] and change fields.
 /// `Debug` hides the API keys, the password and the HS256 secret.
@@ -36,27 +35,29 @@ pub struct KunaConfig {
     pub login_token_lifetime: Duration,
     /// The HS256 key signing both kinds of token (default: 32 random bytes).
     pub hs256_secret: Vec<u8>,
-    /// The clock (default: the system clock).
-    pub clock: Clock,
+    /// Where Kuna reads the time: token `iat`/`exp` and expiry, `createdAt`.
+    time_source: SharedTimeSource,
 }
 
 impl KunaConfig {
-    /// The current time by the configured clock.
-    pub fn now(&self) -> SystemTime {
-        (self.clock)()
+    /// Where Kuna reads the time (default: the system clock, `kukuruku_tower::SystemClock`;
+    /// tests move it to expire tokens). A [`Sandbox`](crate::Sandbox) gives it the sandbox's
+    /// ([`SandboxBuilder::time_source`](crate::SandboxBuilder::time_source)).
+    #[must_use]
+    pub fn time_source(mut self, source: impl TimeSource) -> Self {
+        self.time_source = SharedTimeSource::new(source);
+        self
     }
 
-    /// Replaces the clock.
-    #[must_use]
-    pub fn with_clock(mut self, clock: impl Fn() -> SystemTime + Send + Sync + 'static) -> Self {
-        self.clock = Arc::new(clock);
-        self
+    /// The current time by the configured time source.
+    pub(crate) fn now(&self) -> SystemTime {
+        self.time_source.now()
     }
 }
 
 impl Default for KunaConfig {
     fn default() -> Self {
-        let key = hex(&unique_bytes::<12>());
+        let key = const_hex::encode(unique_bytes::<12>());
         Self {
             api_keys: vec![format!("kuna_sandbox_{key}")],
             merchant_id: "sandbox-merchant".into(),
@@ -66,7 +67,7 @@ impl Default for KunaConfig {
             ramp_token_lifetime: DEFAULT_RAMP_TOKEN_LIFETIME,
             login_token_lifetime: DEFAULT_LOGIN_TOKEN_LIFETIME,
             hs256_secret: unique_bytes::<32>().to_vec(),
-            clock: Arc::new(SystemTime::now),
+            time_source: SystemClock::shared(),
         }
     }
 }
@@ -83,5 +84,22 @@ impl fmt::Debug for KunaConfig {
             .field("login_token_lifetime", &self.login_token_lifetime)
             .field("hs256_secret", &"***")
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::KunaState;
+    use super::*;
+
+    #[test]
+    fn config_debug_hides_secrets() {
+        let config = KunaConfig::default();
+        let key = config.api_keys[0].clone();
+        let shown = format!("{:?}", KunaState::new(config));
+        assert!(
+            !shown.contains(&key) && !shown.contains("sandbox-password"),
+            "{shown}"
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! [`SandboxBuilder::kuna`](crate::SandboxBuilder::kuna), reach its state with
 //! [`Sandbox::kuna`](crate::Sandbox::kuna)). Alone: [`router`] returns an axum `Router<()>` to
 //! nest or serve on loopback; all state lives in a [`KunaState`] built from a [`KunaConfig`].
-//! API keys and the login password are compared in constant time.
+//! API keys and the login password are compared in constant time. It reads the time from
+//! [`KunaConfig::time_source`].
 //!
 //! | route | does |
 //! |---|---|
@@ -33,14 +34,16 @@
 //! # let _ = api_key; Ok(()) }
 //! ```
 
+mod answer;
+mod auth;
 mod config;
-mod handlers;
-mod jwt;
+mod customers;
+mod fields;
+mod hs256;
+mod ramp;
 mod state;
-#[cfg(test)]
-mod tests;
 
-pub use config::{Clock, DEFAULT_LOGIN_TOKEN_LIFETIME, DEFAULT_RAMP_TOKEN_LIFETIME, KunaConfig};
+pub use config::{DEFAULT_LOGIN_TOKEN_LIFETIME, DEFAULT_RAMP_TOKEN_LIFETIME, KunaConfig};
 pub use state::KunaState;
 
 use axum::Router;
@@ -49,13 +52,13 @@ use axum::routing::{get, post};
 /// The Kuna institution API and widget endpoint over `state`.
 pub fn router(state: KunaState) -> Router {
     Router::new()
-        .route("/v2/auth/login", post(handlers::login))
-        .route("/v2/customer/create", post(handlers::create))
-        .route("/v2/customer/update", post(handlers::update))
-        .route("/v2/customer/details", post(handlers::details))
-        .route("/v2/customer/find", post(handlers::find))
-        .route("/v2/ramp/token", post(handlers::ramp_token))
-        .route("/v2/ramp/invalidate", post(handlers::invalidate))
-        .route("/widget", get(handlers::widget))
+        .route("/v2/auth/login", post(auth::login))
+        .route("/v2/customer/create", post(customers::create))
+        .route("/v2/customer/update", post(customers::update))
+        .route("/v2/customer/details", post(customers::details))
+        .route("/v2/customer/find", post(customers::find))
+        .route("/v2/ramp/token", post(ramp::ramp_token))
+        .route("/v2/ramp/invalidate", post(ramp::invalidate))
+        .route("/widget", get(ramp::widget))
         .with_state(state)
 }

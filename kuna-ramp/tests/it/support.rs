@@ -41,7 +41,7 @@ impl Kuna {
     pub(crate) async fn start(change: impl FnOnce(&mut KunaConfig)) -> Self {
         let clock = TestClock::default();
         let shared = clock.clone();
-        let mut config = KunaConfig::default().with_clock(move || shared.now());
+        let mut config = KunaConfig::default().time_source(move || shared.now());
         change(&mut config);
         let state = KunaState::new(config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,6 +1,5 @@
-//! What only the provider needs: OAuth parameters and error answers, random tokens, bearer
-//! tokens. Randomness, base64url, HTML escaping and JSON answers are the sandbox's
-//! (`crate::util`).
+//! OAuth 2.0 messages (RFC 6749) as the provider reads and answers them: form or query
+//! parameters, JSON answers that must not be cached, error answers.
 
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -9,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::util::{base64url, random_bytes};
+use crate::response;
 
 /// Form or query parameters; a name given twice is an error (RFC 6749 3.1).
 pub(super) fn params(input: &[u8]) -> Result<BTreeMap<String, String>, String> {
@@ -27,15 +26,9 @@ pub(super) fn params(input: &[u8]) -> Result<BTreeMap<String, String>, String> {
     Ok(params)
 }
 
-/// 32 random bytes, base64url: codes, tokens, session ids. `None` without OS randomness (a
-/// guessable token is worse than none).
-pub(super) fn random_token() -> Option<String> {
-    random_bytes::<32>().map(base64url)
-}
-
 /// A JSON answer that must not be cached (token endpoint, userinfo).
 pub(super) fn json_response(status: StatusCode, body: &Value) -> Response {
-    let mut response = crate::util::json_response(status, body.to_string());
+    let mut response = response::json_response(status, body.to_string());
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -50,20 +43,11 @@ pub(super) fn oauth_error(status: StatusCode, error: &str, description: &str) ->
     )
 }
 
+/// 500 `server_error`: no randomness for a token.
 pub(super) fn server_error() -> Response {
     oauth_error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "server_error",
         "the sandbox could not make a random token",
     )
-}
-
-/// The bearer token of `Authorization: Bearer …`.
-pub(super) fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|token| !token.is_empty())
 }

@@ -10,7 +10,7 @@ use kukuruku_proto::{
 #[error(
     "unknown order status {0:?}: use one of created, processing, paid, cancelled, expired, failed"
 )]
-pub struct UnknownStatus(pub String);
+pub(crate) struct UnknownStatus(String);
 
 /// A status the control API may set: one of PROTOCOL 1.4's names, exactly (lower case).
 pub(crate) fn known_status(text: &str) -> Result<OrderStatus, UnknownStatus> {

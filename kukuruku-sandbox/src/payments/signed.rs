@@ -8,9 +8,9 @@ use bytes::Bytes;
 use http::{HeaderMap, Request, StatusCode};
 use kukuruku_proto::{BodylessSigning, INVALID_SIGNATURE_BODY, MerchantId, MerchantIdFormat};
 
-use crate::routes::body::{announced_too_large, collect, too_large};
-use crate::state::Shared;
-use crate::util::json_response;
+use super::state::PaymentsState;
+use crate::body_limit::{announced_too_large, collect, too_large};
+use crate::response::json_response;
 
 /// The D2 answer to a missing, malformed or wrong signature: 401 with `kukuruku-proto`'s
 /// [`INVALID_SIGNATURE_BODY`].
@@ -33,7 +33,7 @@ pub(crate) fn signature_header(headers: &HeaderMap) -> Option<&[u8]> {
 /// Reads the body (at most 64 KiB, within the read timeout) and verifies its signature.
 /// Returns the index of the merchant whose key matched, and the exact bytes received.
 pub(crate) async fn read_signed(
-    shared: &Shared,
+    shared: &PaymentsState,
     request: Request<Body>,
 ) -> Result<(usize, Bytes), Response> {
     let (parts, body) = request.into_parts();
@@ -57,7 +57,10 @@ pub(crate) async fn read_signed(
 /// `{}` and the empty string do not depend on the id (any configured merchant's stands in);
 /// `{"merchant_id":…}` does, so without a valid `merchant_id` there is nothing it could have
 /// been signed over (`None`: the request is refused as unsigned).
-pub(crate) fn bodyless_input(shared: &Shared, merchant_id: Option<&MerchantId>) -> Option<Bytes> {
+pub(crate) fn bodyless_input(
+    shared: &PaymentsState,
+    merchant_id: Option<&MerchantId>,
+) -> Option<Bytes> {
     let id = match (shared.bodyless, merchant_id) {
         (_, Some(id)) => id,
         (BodylessSigning::MerchantIdObject, None) => return None,

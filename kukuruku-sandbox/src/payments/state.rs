@@ -1,21 +1,22 @@
-//! The sandbox's memory: merchants, orders, users; the moves between order statuses.
+//! The payments side's memory: merchants, orders, users; the moves between order statuses.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
 use std::time::Duration;
 
 use kukuruku_proto::{
     Amount, BodylessSigning, Currency, IdError, MerchantId, OrderId, OrderNumber, OrderStatus,
-    OrderType,
+    OrderType, SharedTimeSource,
 };
 use kukuruku_sign::{SecretKey, Signer, Verifier};
 
-use crate::callbacks::Dispatcher;
+use super::callbacks::Dispatcher;
+use super::config::KukuPayUser;
+use super::order::Order;
 use crate::idp::{IdpUser, IdpUsers};
-use crate::model::Order;
-use crate::util::{new_uuid, now_rfc3339};
-use crate::{KukuPayUser, StatusChangeError, UserError};
+use crate::random::new_uuid;
+use crate::timestamp::rfc3339;
+use crate::{StatusChangeError, UserError};
 
 /// A configured merchant, with its signer ready.
 pub(crate) struct MerchantEntry {
@@ -26,8 +27,8 @@ pub(crate) struct MerchantEntry {
     pub(crate) callback_url: Option<String>,
 }
 
-/// Everything the routes share.
-pub(crate) struct Shared {
+/// Everything the payments side's routes share.
+pub(crate) struct PaymentsState {
     pub(crate) base_url: String,
     /// The KukurukuID issuer, `{base_url}/realms/public`.
     pub(crate) issuer: String,
@@ -41,6 +42,8 @@ pub(crate) struct Shared {
     pub(crate) read_timeout: Duration,
     pub(crate) store: Mutex<Store>,
     pub(crate) callbacks: Arc<Dispatcher>,
+    /// Where order time stamps come from (the sandbox's one time source).
+    pub(crate) time_source: SharedTimeSource,
 }
 
 #[derive(Default)]
@@ -95,9 +98,14 @@ pub(crate) struct Created {
     pub(crate) repeat: bool,
 }
 
-impl Shared {
+impl PaymentsState {
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current time by the sandbox's time source, as an order time stamp.
+    fn now_rfc3339(&self) -> String {
+        rfc3339(self.time_source.now())
     }
 
     /// The merchant whose key is at `index` in the verifier.
@@ -132,7 +140,7 @@ impl Shared {
             if new.order_type == OrderType::Payout && self.users.find(&new.email).is_none() {
                 return Err(CreateError::UnknownUser(new.email));
             }
-            let now = now_rfc3339();
+            let now = self.now_rfc3339();
             let order = Order {
                 uuid: OrderId::new(new_uuid()).map_err(CreateError::Id)?,
                 order_number: new.order_number,
@@ -189,7 +197,7 @@ impl Shared {
                 });
             }
             order.status = next;
-            order.updated_at = now_rfc3339();
+            order.updated_at = self.now_rfc3339();
             order.clone()
         };
         tracing::info!(uuid = %order.uuid, status = %order.status, "order status changed");

@@ -1,6 +1,8 @@
-//! `POST /sandbox/play` (unsigned, test control): what the "Play" button on kukuruku.win does
-//! (PROTOCOL 3). It creates **and pays** a payin for a user to a merchant, sends its callback,
-//! and answers where the browser goes next: the merchant's URL with the auto-login parameters.
+//! The "Play" button (PROTOCOL 3): `POST /sandbox/play` (unsigned, test control), which does what
+//! the button on kukuruku.win does, and the redirect it answers, where the browser lands on the
+//! merchant (the auto-login parameters, [`play_redirect_url`]). It creates **and pays** a payin
+//! for a user to a merchant, sends its callback, and answers the merchant's URL with the
+//! auto-login parameters.
 //!
 //! Body: `{"email","amount","currency","merchant_url"}`, and optionally `"merchant_id"` (needed
 //! when the sandbox has several merchants) and `"callback_url"` (default: the merchant's
@@ -17,18 +19,23 @@ use axum::routing::post;
 use http::StatusCode;
 use kukuruku_proto::{MerchantId, OrderNumber, OrderStatus, OrderType};
 use serde_json::{Map, Value, json};
+use url::Url;
 
-use crate::idp::{PlayTracking, play_redirect_url};
-use crate::routes::body::LimitedBody;
-use crate::routes::payments::{amount, currency, optional_url, parse_object};
-use crate::state::{MerchantEntry, NewOrder, Shared};
-use crate::util::{json_error, json_response, new_uuid};
+use super::fields::{amount, currency, optional_url, parse_object};
+use super::state::{MerchantEntry, NewOrder, PaymentsState};
+use crate::body_limit::LimitedBody;
+use crate::idp::IdpError;
+use crate::random::new_uuid;
+use crate::response::{json_error, json_response};
 
-pub(crate) fn routes() -> Router<Arc<Shared>> {
+pub(super) fn routes() -> Router<Arc<PaymentsState>> {
     Router::new().route("/sandbox/play", post(play))
 }
 
-async fn play(State(shared): State<Arc<Shared>>, LimitedBody(body): LimitedBody) -> Response {
+async fn play(
+    State(shared): State<Arc<PaymentsState>>,
+    LimitedBody(body): LimitedBody,
+) -> Response {
     match run(&shared, &body) {
         Ok(answer) => json_response(StatusCode::OK, answer.to_string()),
         Err((status, message)) => json_error(status, &message),
@@ -41,7 +48,7 @@ fn bad(message: String) -> Refusal {
     (StatusCode::BAD_REQUEST, message)
 }
 
-fn run(shared: &Arc<Shared>, body: &[u8]) -> Result<Value, Refusal> {
+fn run(shared: &Arc<PaymentsState>, body: &[u8]) -> Result<Value, Refusal> {
     let map = parse_object(body).map_err(bad)?;
     let email = text(&map, "email")?;
     let user = shared.users.find(email).ok_or_else(|| {
@@ -122,7 +129,7 @@ fn text<'a>(map: &'a Map<String, Value>, field: &str) -> Result<&'a str, Refusal
 
 /// The merchant named by `merchant_id`, or the only one.
 fn merchant<'a>(
-    shared: &'a Shared,
+    shared: &'a PaymentsState,
     map: &Map<String, Value>,
 ) -> Result<&'a MerchantEntry, Refusal> {
     match map.get("merchant_id") {
@@ -142,4 +149,57 @@ fn merchant<'a>(
             }),
         Some(other) => Err(bad(format!("merchant_id must be a string, got {other}"))),
     }
+}
+
+/// The tracking fields of a Play redirect besides the user's UUID.
+///
+/// Plain data (not `#[non_exhaustive]`): build it with a struct literal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlayTracking {
+    /// `sub_id1`..`sub_id4` (`sub_id5` is the user's UUID).
+    pub sub_ids: [Option<String>; 4],
+    /// `aff_click_id`.
+    pub aff_click_id: Option<String>,
+    /// `custom1`, the test flag (`true`/`false`).
+    pub test: bool,
+}
+
+/// The merchant URL with the auto-login parameters of PROTOCOL 3 appended (its own query is
+/// kept): `auto_login=true`, `joker_login=true`, `custom4` = the issuer, `order_id` and
+/// `custom2` = the order UUID, `sub_id1`..`sub_id4` when given, `sub_id5` = the user's UUID,
+/// `aff_click_id` when given, `custom1` = the test flag, `custom3=true`.
+pub fn play_redirect_url(
+    merchant_url: &str,
+    issuer: &str,
+    order_id: &str,
+    user_uuid: &str,
+    tracking: &PlayTracking,
+) -> Result<String, IdpError> {
+    let mut url = Url::parse(merchant_url)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .ok_or_else(|| IdpError::InvalidMerchantUrl(merchant_url.to_owned()))?;
+    url.set_fragment(None);
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("auto_login", "true")
+            .append_pair("joker_login", "true")
+            .append_pair("custom4", issuer)
+            .append_pair("order_id", order_id)
+            .append_pair("custom2", order_id);
+        for (index, sub_id) in tracking.sub_ids.iter().enumerate() {
+            if let Some(value) = sub_id {
+                query.append_pair(&format!("sub_id{}", index + 1), value);
+            }
+        }
+        query.append_pair("sub_id5", user_uuid);
+        if let Some(click) = &tracking.aff_click_id {
+            query.append_pair("aff_click_id", click);
+        }
+        query
+            .append_pair("custom1", if tracking.test { "true" } else { "false" })
+            .append_pair("custom3", "true");
+    }
+    Ok(url.into())
 }

@@ -1,7 +1,7 @@
-//! The sandbox's HTTP routes, one module per area, merged into [`router`] on one server: the
-//! payments API, the pay page, the test-control API and Play here; the KukurukuID provider
-//! (`crate::idp`, under the issuer's path, and `GET /api/v1/me`) and Kuna (`crate::kuna`, under
-//! `/kuna`) mounted beside them, their bodies bounded like everyone's.
+//! The sandbox's one router: the payments side ([`crate::payments`]: the payments API, the pay
+//! page, the test-control API and Play), the KukurukuID provider ([`crate::idp`], under the
+//! issuer's path, and `GET /api/v1/me`) and Kuna ([`crate::kuna`], under `/kuna`), their bodies
+//! bounded alike.
 
 use std::sync::Arc;
 
@@ -11,42 +11,33 @@ use axum::response::Response;
 use axum::routing::get;
 use http::StatusCode;
 
+use crate::body_limit;
 use crate::idp::{self, IdpState};
 use crate::kuna::{self, KunaState};
-use crate::state::Shared;
-use crate::util::{json_error, json_response};
-
-mod body;
-pub(crate) mod control;
-pub(crate) mod pay_page;
-pub(crate) mod payments;
-mod play;
-mod signed;
+use crate::payments::{self, PaymentsState};
+use crate::response::{json_error, json_response};
 
 /// Every route of the sandbox.
-pub(crate) fn router(shared: Arc<Shared>, idp: IdpState, kuna: KunaState) -> Router {
+pub(crate) fn router(payments: Arc<PaymentsState>, idp: IdpState, kuna: KunaState) -> Router {
     // The provider's and Kuna's handlers take the body whole: read it for them first, at most
     // 64 KiB within the read timeout, as every other route does.
     let mounted = idp::router(idp.clone())
         .merge(idp::me_router(idp))
         .nest("/kuna", kuna::router(kuna))
         .layer(axum::middleware::from_fn_with_state(
-            shared.read_timeout,
-            body::bounded,
+            payments.read_timeout,
+            body_limit::bounded,
         ));
     Router::new()
         .route("/", get(index))
         .merge(payments::routes())
-        .merge(pay_page::routes())
-        .merge(control::routes())
-        .merge(play::routes())
         .fallback(not_found)
-        .with_state(shared)
+        .with_state(payments)
         .merge(mounted)
 }
 
 /// `GET /`: where everything is.
-async fn index(State(shared): State<Arc<Shared>>) -> Response {
+async fn index(State(shared): State<Arc<PaymentsState>>) -> Response {
     let base = &shared.base_url;
     let merchants: Vec<&str> = shared.merchants.iter().map(|m| m.id.as_str()).collect();
     let body = serde_json::json!({

@@ -17,13 +17,15 @@ use axum::routing::{get, post};
 use http::StatusCode;
 use serde_json::Value;
 
-use crate::model::known_status;
-use crate::routes::body::LimitedBody;
-use crate::state::Shared;
-use crate::util::{json_error, json_response};
-use crate::{KukuPayUser, StatusChangeError, UserError};
+use super::config::KukuPayUser;
+use super::fields::parse_object;
+use super::order::known_status;
+use super::state::PaymentsState;
+use crate::body_limit::LimitedBody;
+use crate::response::{json_error, json_response};
+use crate::{StatusChangeError, UserError};
 
-pub(crate) fn routes() -> Router<Arc<Shared>> {
+pub(super) fn routes() -> Router<Arc<PaymentsState>> {
     Router::new()
         .route("/sandbox/orders", get(list_orders))
         .route("/sandbox/orders/{uuid}", get(get_order))
@@ -32,7 +34,7 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/sandbox/users", get(list_users).post(add_user))
 }
 
-fn order_list_json(shared: &Shared) -> Vec<u8> {
+fn order_list_json(shared: &PaymentsState) -> Vec<u8> {
     let mut out = b"[".to_vec();
     for (i, order) in shared.orders().iter().enumerate() {
         if i > 0 {
@@ -44,11 +46,11 @@ fn order_list_json(shared: &Shared) -> Vec<u8> {
     out
 }
 
-async fn list_orders(State(shared): State<Arc<Shared>>) -> Response {
+async fn list_orders(State(shared): State<Arc<PaymentsState>>) -> Response {
     json_response(StatusCode::OK, order_list_json(&shared))
 }
 
-async fn get_order(State(shared): State<Arc<Shared>>, Path(uuid): Path<String>) -> Response {
+async fn get_order(State(shared): State<Arc<PaymentsState>>, Path(uuid): Path<String>) -> Response {
     match shared.order(&uuid) {
         Some(order) => json_response(StatusCode::OK, order.to_json()),
         None => json_error(
@@ -58,20 +60,12 @@ async fn get_order(State(shared): State<Arc<Shared>>, Path(uuid): Path<String>) 
     }
 }
 
-fn object(body: &[u8]) -> Result<serde_json::Map<String, Value>, String> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("the body must be a JSON object".to_owned()),
-        Err(err) => Err(format!("the body is not valid JSON: {err}")),
-    }
-}
-
 async fn set_status(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<PaymentsState>>,
     Path(uuid): Path<String>,
     LimitedBody(body): LimitedBody,
 ) -> Response {
-    let map = match object(&body) {
+    let map = match parse_object(&body) {
         Ok(map) => map,
         Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
     };
@@ -96,7 +90,7 @@ async fn set_status(
     }
 }
 
-async fn callbacks(State(shared): State<Arc<Shared>>) -> Response {
+async fn callbacks(State(shared): State<Arc<PaymentsState>>) -> Response {
     let log = shared.callbacks.deliveries();
     json_response(
         StatusCode::OK,
@@ -104,15 +98,18 @@ async fn callbacks(State(shared): State<Arc<Shared>>) -> Response {
     )
 }
 
-async fn list_users(State(shared): State<Arc<Shared>>) -> Response {
+async fn list_users(State(shared): State<Arc<PaymentsState>>) -> Response {
     json_response(
         StatusCode::OK,
         serde_json::to_vec(&shared.users()).unwrap_or_else(|_| b"[]".to_vec()),
     )
 }
 
-async fn add_user(State(shared): State<Arc<Shared>>, LimitedBody(body): LimitedBody) -> Response {
-    let map = match object(&body) {
+async fn add_user(
+    State(shared): State<Arc<PaymentsState>>,
+    LimitedBody(body): LimitedBody,
+) -> Response {
+    let map = match parse_object(&body) {
         Ok(map) => map,
         Err(message) => return json_error(StatusCode::BAD_REQUEST, &message),
     };

@@ -12,10 +12,10 @@ use axum::response::Response;
 use bytes::Bytes;
 use http::header::CONTENT_LENGTH;
 use http::{HeaderMap, Request, StatusCode};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use kukuruku_tower::collect::{CollectBytes, CollectError};
 
-use crate::state::Shared;
-use crate::util::json_error;
+use crate::payments::PaymentsState;
+use crate::response::json_error;
 
 /// The largest body accepted: 64 KiB (an order request is a few hundred bytes).
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -33,10 +33,10 @@ pub(crate) fn announced_too_large(headers: &HeaderMap) -> bool {
 /// Reads the whole body: 413 past [`BODY_LIMIT`] bytes, 408 when it has not arrived within
 /// `timeout`, 400 when the connection fails.
 pub(crate) async fn collect(body: Body, timeout: Duration) -> Result<Bytes, Response> {
-    match tokio::time::timeout(timeout, Limited::new(body, BODY_LIMIT).collect()).await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(err)) if err.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
-        Ok(Err(_)) => Err(json_error(
+    match tokio::time::timeout(timeout, CollectBytes::limited(body, BODY_LIMIT)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(CollectError::TooLarge)) => Err(too_large()),
+        Ok(Err(CollectError::Body(_))) => Err(json_error(
             StatusCode::BAD_REQUEST,
             "the body could not be read",
         )),
@@ -51,10 +51,13 @@ pub(crate) async fn collect(body: Body, timeout: Duration) -> Result<Bytes, Resp
 /// API's JSON.
 pub(crate) struct LimitedBody(pub(crate) Bytes);
 
-impl FromRequest<Arc<Shared>> for LimitedBody {
+impl FromRequest<Arc<PaymentsState>> for LimitedBody {
     type Rejection = Response;
 
-    async fn from_request(request: Request<Body>, shared: &Arc<Shared>) -> Result<Self, Response> {
+    async fn from_request(
+        request: Request<Body>,
+        shared: &Arc<PaymentsState>,
+    ) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
         if announced_too_large(&parts.headers) {
             return Err(too_large());
@@ -102,6 +105,8 @@ fn human(duration: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    use http_body_util::BodyExt;
+
     use super::*;
 
     #[test]

@@ -13,19 +13,18 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use http::header::HeaderValue;
 use http::{HeaderMap, Request, StatusCode, Uri};
-use kukuruku_proto::{
-    Amount, Currency, IdError, MAX_ID_LEN, MerchantId, OrderNumber, OrderType, PayinCreated,
-    PayoutCreated,
+use kukuruku_proto::{MerchantId, OrderType, PayinCreated, PayoutCreated};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::fields::{
+    amount, currency, email, merchant_id, optional_url, order_number, parse_object,
 };
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use super::signed::{bodyless_input, invalid_signature, read_signed, signature_header};
+use super::state::{CreateError, MerchantEntry, NewOrder, PaymentsState};
+use crate::response::{json_error, json_response};
 
-use crate::model::{documented_currency, email_problem};
-use crate::routes::signed::{bodyless_input, invalid_signature, read_signed, signature_header};
-use crate::state::{CreateError, MerchantEntry, NewOrder, Shared};
-use crate::util::{json_error, json_response};
-
-pub(crate) fn routes() -> Router<Arc<Shared>> {
+pub(super) fn routes() -> Router<Arc<PaymentsState>> {
     Router::new()
         .route("/api/v1/orders/payins", post(create_payin))
         .route("/api/v1/orders/payouts", post(create_payout))
@@ -33,7 +32,10 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 }
 
 /// `POST /api/v1/orders/payins`.
-async fn create_payin(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
+async fn create_payin(
+    State(shared): State<Arc<PaymentsState>>,
+    request: Request<Body>,
+) -> Response {
     let (key_index, body) = match read_signed(&shared, request).await {
         Ok(signed) => signed,
         Err(response) => return response,
@@ -56,7 +58,10 @@ async fn create_payin(State(shared): State<Arc<Shared>>, request: Request<Body>)
 }
 
 /// `POST /api/v1/orders/payouts`.
-async fn create_payout(State(shared): State<Arc<Shared>>, request: Request<Body>) -> Response {
+async fn create_payout(
+    State(shared): State<Arc<PaymentsState>>,
+    request: Request<Body>,
+) -> Response {
     let (key_index, body) = match read_signed(&shared, request).await {
         Ok(signed) => signed,
         Err(response) => return response,
@@ -80,7 +85,7 @@ async fn create_payout(State(shared): State<Arc<Shared>>, request: Request<Body>
 /// `GET /api/v1/orders/{uuid}?merchant_id=...`, signed as PROTOCOL D1 says; the answer is the
 /// order object, signed with the merchant's secret over the exact bytes sent.
 async fn order_status(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<PaymentsState>>,
     Path(uuid): Path<String>,
     uri: Uri,
     headers: HeaderMap,
@@ -162,7 +167,7 @@ fn create_error(err: &CreateError) -> Response {
 
 /// The merchant whose key signed the request, checked against the `merchant_id` it sent.
 fn signing_merchant<'a>(
-    shared: &'a Shared,
+    shared: &'a PaymentsState,
     index: usize,
     claimed: &str,
 ) -> Result<&'a MerchantEntry, String> {
@@ -187,15 +192,7 @@ fn signing_merchant<'a>(
     ))
 }
 
-pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("the body must be a JSON object".to_owned()),
-        Err(err) => Err(format!("the body is not valid JSON: {err}")),
-    }
-}
-
-fn parse_payin(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrder, String> {
+fn parse_payin(shared: &PaymentsState, key_index: usize, body: &[u8]) -> Result<NewOrder, String> {
     let map = parse_object(body)?;
     let merchant_id = merchant_id(&map)?;
     let merchant = signing_merchant(shared, key_index, merchant_id.as_str())?;
@@ -234,7 +231,7 @@ fn parse_payin(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrde
     })
 }
 
-fn parse_payout(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrder, String> {
+fn parse_payout(shared: &PaymentsState, key_index: usize, body: &[u8]) -> Result<NewOrder, String> {
     let map = parse_object(body)?;
     let merchant_id = merchant_id(&map)?;
     let merchant = signing_merchant(shared, key_index, merchant_id.as_str())?;
@@ -254,111 +251,4 @@ fn parse_payout(shared: &Shared, key_index: usize, body: &[u8]) -> Result<NewOrd
         redirect_fail_url: None,
         email,
     })
-}
-
-/// `merchant_id`: a string (PROTOCOL D7), or an integer as older clients send it; a valid
-/// [`MerchantId`].
-fn merchant_id(map: &Map<String, Value>) -> Result<MerchantId, String> {
-    match map.get("merchant_id") {
-        None | Some(Value::Null) => {
-            Err("merchant_id is missing: every request body carries the merchant's id".to_owned())
-        }
-        Some(value) => MerchantId::deserialize(value).map_err(|err| {
-            format!("merchant_id must be the merchant's id as a string, got {value} ({err})")
-        }),
-    }
-}
-
-/// `amount`: a JSON integer above zero, at most [`Amount::MAX`] (never text, never a fraction).
-pub(crate) fn amount(map: &Map<String, Value>) -> Result<Amount, String> {
-    const HINT: &str =
-        "an integer number of the smallest currency unit (e.g. 50000 for 500.00 RUB)";
-    let value = match map.get("amount") {
-        None | Some(Value::Null) => return Err(format!("amount is missing: send {HINT}")),
-        Some(value) => value,
-    };
-    let Value::Number(number) = value else {
-        return Err(format!("amount must be {HINT}, got {value}"));
-    };
-    if let Some(units) = number.as_u64() {
-        if units == 0 {
-            return Err(format!("amount must be greater than 0, got {number}"));
-        }
-        return Amount::new(units).map_err(|_| {
-            format!(
-                "amount must be at most {} (2^53 - 1, JavaScript's safe integer range), got {number}",
-                Amount::MAX.minor_units()
-            )
-        });
-    }
-    if number.as_i64().is_some() {
-        return Err(format!("amount must be greater than 0, got {number}"));
-    }
-    Err(format!(
-        "amount must be {HINT}, not a fraction, got {number}"
-    ))
-}
-
-/// `currency`: one of the documented codes, exactly (`RUB`, `USD`, `USDT`).
-pub(crate) fn currency(map: &Map<String, Value>) -> Result<Currency, String> {
-    match map.get("currency") {
-        None | Some(Value::Null) => Err("currency is missing: send RUB, USD or USDT".to_owned()),
-        Some(Value::String(code)) => documented_currency(code)
-            .ok_or_else(|| format!("currency {code:?} is not supported: use RUB, USD or USDT")),
-        Some(other) => Err(format!(
-            "currency must be a string (RUB, USD or USDT), got {other}"
-        )),
-    }
-}
-
-/// `order_number`: a string, a valid [`OrderNumber`].
-fn order_number(map: &Map<String, Value>) -> Result<OrderNumber, String> {
-    match map.get("order_number") {
-        None | Some(Value::Null) => {
-            Err("order_number is missing: send your own unique number for this order".to_owned())
-        }
-        Some(Value::String(number)) => OrderNumber::new(number).map_err(|err| match err {
-            IdError::Empty { .. } => "order_number must not be empty".to_owned(),
-            IdError::TooLong { .. } => {
-                format!("order_number must be at most {MAX_ID_LEN} bytes long")
-            }
-            other => other.to_string(),
-        }),
-        Some(other) => Err(format!("order_number must be a string, got {other}")),
-    }
-}
-
-pub(crate) fn optional_url(
-    map: &Map<String, Value>,
-    field: &str,
-) -> Result<Option<String>, String> {
-    match map.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => match url::Url::parse(text) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
-                Ok(Some(text.clone()))
-            }
-            _ => Err(format!(
-                "{field} must be an absolute http(s) URL, got {text:?}"
-            )),
-        },
-        Some(other) => Err(format!("{field} must be a URL string, got {other}")),
-    }
-}
-
-fn email(value: Option<&Value>, field: &str) -> Result<String, String> {
-    match value {
-        None | Some(Value::Null) => Err(format!(
-            "{field} is missing: send the user's e-mail address"
-        )),
-        Some(Value::String(text)) => match email_problem(text) {
-            None => Ok(text.clone()),
-            Some(problem) => Err(format!(
-                "{field} must be the user's e-mail address, got {text:?}: {problem}"
-            )),
-        },
-        Some(other) => Err(format!(
-            "{field} must be an e-mail address string, got {other}"
-        )),
-    }
 }

@@ -8,21 +8,25 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Request, Uri};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use kukuruku_proto::{JSON_CONTENT_TYPE, OrderStatus};
+use kukuruku_proto::{JSON_CONTENT_TYPE, OrderStatus, SharedTimeSource};
 use kukuruku_sign::Signer;
+use kukuruku_tower::round_trip::{RoundTripError, round_trip};
 use serde::Serialize;
 use tokio::sync::{Notify, watch};
 
-use crate::CallbackPolicy;
-use crate::model::Order;
-use crate::util::now_rfc3339;
+use super::config::CallbackPolicy;
+use super::order::Order;
+use crate::timestamp::rfc3339;
 
-/// How much of a merchant's answer the log keeps.
+/// How much of a merchant's answer the log keeps (data in the log, not an error message).
 const RESPONSE_EXCERPT: usize = 512;
+
+/// The most of a merchant's answer read; a longer one is logged with its status and no text.
+const RESPONSE_LIMIT: usize = 64 * 1024;
 
 /// One callback: an order's new status sent to its `callback_url`, with every try.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -89,6 +93,7 @@ pub(crate) struct Dispatcher {
     changed: Notify,
     shutdown: watch::Receiver<bool>,
     runtime: tokio::runtime::Handle,
+    time_source: SharedTimeSource,
 }
 
 impl Dispatcher {
@@ -96,6 +101,7 @@ impl Dispatcher {
         policy: CallbackPolicy,
         shutdown: watch::Receiver<bool>,
         runtime: tokio::runtime::Handle,
+        time_source: SharedTimeSource,
     ) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(policy.try_timeout()));
@@ -110,7 +116,13 @@ impl Dispatcher {
             changed: Notify::new(),
             shutdown,
             runtime,
+            time_source,
         }
+    }
+
+    /// The current time by the sandbox's time source, as a try's `started_at`.
+    fn now_rfc3339(&self) -> String {
+        rfc3339(self.time_source.now())
     }
 
     fn log(&self) -> MutexGuard<'_, Vec<CallbackDelivery>> {
@@ -182,7 +194,7 @@ impl Dispatcher {
             Err(error) => {
                 self.record(
                     index,
-                    attempt_without_answer(1, &now_rfc3339(), Duration::ZERO, error),
+                    attempt_without_answer(1, &self.now_rfc3339(), Duration::ZERO, error),
                 );
                 self.finish(index, DeliveryOutcome::Failed);
                 return;
@@ -198,15 +210,15 @@ impl Dispatcher {
                     _ = shutdown.changed() => return,
                 }
             }
-            let started_at = now_rfc3339();
+            let started_at = self.now_rfc3339();
             let start = Instant::now();
             let result = tokio::select! {
-                result = tokio::time::timeout(self.policy.try_timeout(), self.post(&target, body.clone())) => result,
+                result = self.post(&target, body.clone()) => result,
                 _ = shutdown.changed() => return,
             };
             let elapsed = start.elapsed();
             let attempt = match result {
-                Ok(Ok((status, response))) => DeliveryAttempt {
+                Ok((status, response)) => DeliveryAttempt {
                     number,
                     started_at,
                     duration_ms: millis(elapsed),
@@ -214,13 +226,7 @@ impl Dispatcher {
                     response: Some(response),
                     error: None,
                 },
-                Ok(Err(error)) => attempt_without_answer(number, &started_at, elapsed, error),
-                Err(_) => attempt_without_answer(
-                    number,
-                    &started_at,
-                    elapsed,
-                    format!("no answer within {} ms", millis(self.policy.try_timeout())),
-                ),
+                Err(error) => attempt_without_answer(number, &started_at, elapsed, error),
             };
             let delivered = attempt.http_status.is_some_and(|s| (200..300).contains(&s));
             tracing::info!(
@@ -240,6 +246,7 @@ impl Dispatcher {
         self.finish(index, DeliveryOutcome::Failed);
     }
 
+    /// One try: the merchant's status and the start of its answer, or why there is none.
     async fn post(&self, target: &Target, body: Bytes) -> Result<(u16, String), String> {
         let mut request = Request::post(target.uri.clone())
             .header(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))
@@ -248,20 +255,20 @@ impl Dispatcher {
         request
             .headers_mut()
             .insert(kukuruku_sign::HEADER_NAME, target.signature.clone());
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|err| describe(&err))?;
-        let status = response.status().as_u16();
-        let bytes = Limited::new(response.into_body(), 64 * 1024)
-            .collect()
-            .await
-            .map(http_body_util::Collected::to_bytes)
-            .unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes);
-        let excerpt: String = text.chars().take(RESPONSE_EXCERPT).collect();
-        Ok((status, excerpt))
+        let timeout = self.policy.try_timeout();
+        match round_trip(&self.client, request, timeout, RESPONSE_LIMIT).await {
+            Ok(response) => {
+                let text = String::from_utf8_lossy(response.body());
+                let excerpt: String = text.chars().take(RESPONSE_EXCERPT).collect();
+                Ok((response.status().as_u16(), excerpt))
+            }
+            // The merchant answered: its status counts; its answer is too long to keep.
+            Err(RoundTripError::TooLarge { status, .. }) => Ok((status.as_u16(), String::new())),
+            Err(RoundTripError::Timeout { timeout }) => {
+                Err(format!("no answer within {} ms", millis(timeout)))
+            }
+            Err(err) => Err(describe(&err)),
+        }
     }
 
     fn record(&self, index: usize, attempt: DeliveryAttempt) {
@@ -323,7 +330,8 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// An error with its causes, e.g. "client error (Connect): tcp connect error: Connection refused".
+/// An error with its causes, for the delivery log, e.g. "could not connect (nothing was sent):
+/// client error (Connect): tcp connect error: Connection refused".
 fn describe(err: &(dyn StdError + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();

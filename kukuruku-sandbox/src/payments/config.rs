@@ -1,5 +1,4 @@
-//! What the sandbox is configured with: merchants, KukuPay users, the callback policy, and the
-//! documented credentials of its demo KukurukuID clients.
+//! What the payments side is configured with: merchants, KukuPay users, the callback policy.
 
 use std::fmt;
 use std::time::Duration;
@@ -7,18 +6,8 @@ use std::time::Duration;
 use kukuruku_sign::SecretKey;
 use serde::Serialize;
 
+use super::order::{documented_currency, email_problem};
 use crate::UserError;
-use crate::model::{documented_currency, email_problem};
-
-/// The `client_id` of the sandbox KukurukuID's confidential demo client (server side, with
-/// [`IDP_CLIENT_SECRET`]). It accepts any `http` redirect URI on a loopback host, and those
-/// given to [`SandboxBuilder::idp_redirect_uri`](crate::SandboxBuilder::idp_redirect_uri).
-pub const IDP_CLIENT_ID: &str = "kukuruku-demo";
-/// The `client_secret` of [`IDP_CLIENT_ID`]: a documented test credential of the local sandbox.
-pub const IDP_CLIENT_SECRET: &str = "kukuruku-demo-secret";
-/// The `client_id` of the sandbox KukurukuID's public demo client (no secret; PKCE S256
-/// required). Redirect URIs as for [`IDP_CLIENT_ID`].
-pub const IDP_PUBLIC_CLIENT_ID: &str = "kukuruku-demo-public";
 
 /// A merchant account: its id, its secret key, and where its callbacks go by default.
 ///

@@ -16,19 +16,20 @@ use http::StatusCode;
 use http::header::{HeaderValue, LOCATION};
 use kukuruku_proto::{OrderStatus, OrderType};
 
+use super::order::Order;
+use super::state::PaymentsState;
 use crate::StatusChangeError;
-use crate::model::Order;
-use crate::routes::body::LimitedBody;
-use crate::state::Shared;
-use crate::util::{html_escape, html_response};
+use crate::body_limit::LimitedBody;
+use crate::html_escape::html_escape;
+use crate::response::html_response;
 
-pub(crate) fn routes() -> Router<Arc<Shared>> {
+pub(super) fn routes() -> Router<Arc<PaymentsState>> {
     Router::new()
         .route("/pay/{uuid}", get(show).post(submit))
         .route("/pay/{uuid}/result", get(result))
 }
 
-fn payin(shared: &Shared, uuid: &str) -> Option<Order> {
+fn payin(shared: &PaymentsState, uuid: &str) -> Option<Order> {
     shared
         .order(uuid)
         .filter(|order| order.order_type == OrderType::Payin)
@@ -84,7 +85,7 @@ fn not_found(uuid: &str) -> Response {
 }
 
 /// `GET /pay/{uuid}`.
-async fn show(State(shared): State<Arc<Shared>>, Path(uuid): Path<String>) -> Response {
+async fn show(State(shared): State<Arc<PaymentsState>>, Path(uuid): Path<String>) -> Response {
     let Some(order) = payin(&shared, &uuid) else {
         return not_found(&uuid);
     };
@@ -110,7 +111,7 @@ async fn show(State(shared): State<Arc<Shared>>, Path(uuid): Path<String>) -> Re
 
 /// `POST /pay/{uuid}` with `action=pay` or `action=decline`.
 async fn submit(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<PaymentsState>>,
     Path(uuid): Path<String>,
     LimitedBody(body): LimitedBody,
 ) -> Response {
@@ -168,7 +169,7 @@ async fn submit(
 }
 
 /// `GET /pay/{uuid}/result`: where the pay page lands without a redirect URL.
-async fn result(State(shared): State<Arc<Shared>>, Path(uuid): Path<String>) -> Response {
+async fn result(State(shared): State<Arc<PaymentsState>>, Path(uuid): Path<String>) -> Response {
     let Some(order) = payin(&shared, &uuid) else {
         return not_found(&uuid);
     };
