@@ -62,6 +62,7 @@ mod config;
 mod error;
 pub mod idp;
 pub mod kuna;
+pub mod merchant;
 mod model;
 mod routes;
 mod sandbox;
