@@ -53,7 +53,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 /// The path the example merchant receives callbacks on.
-pub const CALLBACK_PATH: &str = "/kukuruku/callback";
+const CALLBACK_PATH: &str = "/kukuruku/callback";
 
 /// The answer to a delivery the merchant fails on purpose (PROTOCOL D6's error shape).
 const TRY_AGAIN: &[u8] = br#"{"success":false,"err":"try again"}"#;
@@ -178,7 +178,7 @@ impl ExampleMerchant {
         Ok((Self { url, shared }, listener))
     }
 
-    /// The callback route, [`CALLBACK_PATH`], behind `VerifySignatureLayer`.
+    /// The callback route, `POST /kukuruku/callback`, behind `VerifySignatureLayer`.
     pub fn router(&self) -> Router {
         Router::new()
             .route(CALLBACK_PATH, post(on_callback))
@@ -293,7 +293,10 @@ mod tests {
         assert_eq!(books.balance, 2500);
         assert_eq!(books.statuses["a"], OrderStatus::Paid);
         assert_eq!(books.received.len(), 4);
-        assert_eq!(books.first_for("a").map(|r| r.change), Some(books.received[0].change));
+        assert_eq!(
+            books.first_for("a").map(|r| r.change),
+            Some(books.received[0].change)
+        );
         assert!(books.received[1].change.should_apply());
         assert!(!books.received[2].change.should_apply());
         assert!(!books.received[3].change.should_apply());

@@ -57,7 +57,7 @@ async fn create_payin(demo: &Demo, order_number: &str) -> Step<PayinCreated> {
     let payin = PayinRequest::builder()
         .amount(Amount::new(50_000).map_err(|err| err.to_string())?)
         .currency(Currency::Rub)
-        .callback_url(format!("{merchant_url}/kukuruku/callback"))
+        .callback_url(demo.merchant.callback_url())
         .order_number(order_number.to_owned())
         .redirect_success_url(format!("{merchant_url}/shop/success"))
         .redirect_fail_url(format!("{merchant_url}/shop/fail"))
@@ -197,7 +197,7 @@ async fn create_payout(demo: &Demo, order_number: &str) -> Step<OrderId> {
         .amount(Amount::new(10_000).map_err(|err| err.to_string())?)
         .currency(Currency::Rub)
         .order_number(format!("{order_number}-payout"))
-        .callback_url(format!("{}/kukuruku/callback", demo.merchant_url))
+        .callback_url(demo.merchant.callback_url())
         .user_email(PAYEE)
         .build()
         .map_err(|err| err.to_string())?;
