@@ -68,6 +68,7 @@ mod error;
 mod html_escape;
 pub mod idp;
 pub mod kuna;
+pub mod merchant;
 mod payments;
 mod random;
 mod response;

@@ -1,39 +1,31 @@
 //! End-to-end tests across the kukuruku-rs crates, and the support code they share.
 //!
-//! The tests themselves live in `tests/tests/`. This crate gives them:
+//! The tests themselves live in `tests/tests/it/` (one test binary, a module per area). This
+//! crate gives them:
 //!
 //! - [`start_sandbox`]: a sandbox on loopback with one merchant, one KukuPay user and a callback
 //!   policy in milliseconds;
 //! - [`client`]: the SDK's client pointed at it;
-//! - [`Shop`]: an example merchant (axum + kukuruku-tower's `VerifySignatureLayer`) that records
-//!   callbacks the way the protocol asks (apply a status only if it moves the order forward,
-//!   credit a paid payin once), and can be told to fail its first deliveries;
+//! - [`shop`]: the sandbox's example merchant ([`kukuruku_sandbox::merchant`]: axum +
+//!   kukuruku-tower's `VerifySignatureLayer`, recording callbacks the way the protocol asks),
+//!   with merchant `1`'s key;
 //! - [`Http`]: a plain HTTP client for sending exact bytes (bad input, pay page forms).
 #![deny(missing_docs)]
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use bytes::Bytes;
-use http::header::CONTENT_TYPE;
-use http::{HeaderMap, HeaderValue, Method, Request, StatusCode};
+use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use kukuruku_proto::{Amount, CALLBACK_ACK, Callback, JSON_CONTENT_TYPE, OrderStatus, OrderType};
+use kukuruku_proto::OrderStatus;
+use kukuruku_sandbox::merchant::{ExampleMerchant, Failure};
 use kukuruku_sandbox::{CallbackPolicy, KukuPayUser, Merchant, Sandbox};
 use kukuruku_sign::{SecretKey, Signer, Verifier};
-use kukuruku_tower::extract::Verified;
+use kukuruku_tower::Client;
 use kukuruku_tower::transport::HttpsTransport;
-use kukuruku_tower::{Client, VerifySignatureLayer};
-use tokio::sync::Notify;
 
 /// The merchant's secret in these tests (the test vector key of PROTOCOL 1.1).
 pub const SECRET: &str = "rmQXpjQyAtzS65oVhRLwY9s669UyDKJl";
@@ -89,171 +81,17 @@ pub fn client(sandbox: &Sandbox) -> Client<HttpsTransport> {
         .unwrap_or_else(|err| panic!("the client did not build: {err}"))
 }
 
-/// How the example merchant misbehaves on its first deliveries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    /// Answers every delivery properly.
-    None,
-    /// Answers 500 to the first `n` deliveries without recording them (a crash before the
-    /// database write).
-    BeforeRecording(u32),
-    /// Records the first `n` deliveries but answers 500 (the acknowledgement is lost).
-    AfterRecording(u32),
+/// The sandbox's example merchant, checking callbacks with merchant `1`'s key, on loopback.
+pub async fn shop(failure: Failure) -> ExampleMerchant {
+    ExampleMerchant::start(Verifier::new(&key()), failure)
+        .await
+        .unwrap_or_else(|err| panic!("the shop cannot listen: {err}"))
 }
 
-/// What the example merchant knows.
-#[derive(Debug, Default)]
-pub struct Books {
-    /// Each order's status, as recorded.
-    pub statuses: HashMap<String, OrderStatus>,
-    /// How many times each payin was credited (must never exceed 1).
-    pub credits: HashMap<String, u32>,
-    /// The balance credited, in minor units.
-    pub balance: u64,
-    /// Every callback received (verified), in order of arrival.
-    pub received: Vec<Callback>,
-    /// How many deliveries reached the handler.
-    pub deliveries: u32,
-}
-
-struct ShopState {
-    books: Mutex<Books>,
-    failure: Failure,
-    /// While set, every delivery is answered 500 without being recorded (the merchant is down).
-    closed: AtomicBool,
-    changed: Notify,
-}
-
-/// An example merchant server on loopback: `POST /kukuruku/callback` behind kukuruku-tower's
-/// `VerifySignatureLayer` with the merchant's key.
-pub struct Shop {
-    url: String,
-    state: Arc<ShopState>,
-    _server: tokio::task::JoinHandle<()>,
-}
-
-async fn on_callback(
-    State(state): State<Arc<ShopState>>,
-    Verified(update): Verified<Callback>,
-) -> Response {
-    let fail = {
-        let mut books = state.books.lock().unwrap_or_else(PoisonError::into_inner);
-        books.deliveries += 1;
-        let delivery = books.deliveries;
-        let (fail_before, fail_after) = match state.failure {
-            _ if state.closed.load(Ordering::SeqCst) => (true, false),
-            Failure::None => (false, false),
-            Failure::BeforeRecording(n) => (delivery <= n, false),
-            Failure::AfterRecording(n) => (false, delivery <= n),
-        };
-        if !fail_before {
-            let id = update.id.as_str().to_owned();
-            let change = OrderStatus::apply(books.statuses.get(&id), &update.status);
-            if change.should_apply() {
-                books.statuses.insert(id.clone(), update.status.clone());
-                if update.status == OrderStatus::Paid && update.order_type == Some(OrderType::Payin)
-                {
-                    *books.credits.entry(id).or_default() += 1;
-                    books.balance += update.amount.map_or(0, Amount::minor_units);
-                }
-            }
-            books.received.push(update);
-        }
-        fail_before || fail_after
-    };
-    state.changed.notify_waiters();
-    let (status, body) = if fail {
-        // An error answer in Kukuruku's shape (D6).
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Bytes::from_static(br#"{"success":false,"err":"try again"}"#),
-        )
-    } else {
-        (StatusCode::OK, Bytes::from_static(CALLBACK_ACK))
-    };
-    let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
-    response
-}
-
-impl Shop {
-    /// Starts the merchant with the key of merchant `1`.
-    pub async fn start(failure: Failure) -> Self {
-        let state = Arc::new(ShopState {
-            books: Mutex::new(Books::default()),
-            failure,
-            closed: AtomicBool::new(false),
-            changed: Notify::new(),
-        });
-        let app = Router::new()
-            .route("/kukuruku/callback", post(on_callback))
-            .route_layer(VerifySignatureLayer::new(Verifier::new(&key())))
-            .with_state(Arc::clone(&state));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|err| panic!("the shop cannot listen: {err}"));
-        let addr = listener
-            .local_addr()
-            .unwrap_or_else(|err| panic!("no address: {err}"));
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self {
-            url: format!("http://{addr}"),
-            state,
-            _server: server,
-        }
-    }
-
-    /// Closes (`true`) or reopens the merchant: while closed, deliveries are answered 500 and
-    /// not recorded, so the sandbox retries them.
-    pub fn set_closed(&self, closed: bool) {
-        self.state.closed.store(closed, Ordering::SeqCst);
-    }
-
-    /// The callback URL to give the sandbox.
-    pub fn callback_url(&self) -> String {
-        format!("{}/kukuruku/callback", self.url)
-    }
-
-    /// The merchant's root URL.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Reads the books.
-    pub fn books<T>(&self, read: impl FnOnce(&Books) -> T) -> T {
-        read(
-            &self
-                .state
-                .books
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        )
-    }
-
-    /// Waits until `done` holds for the books (at most [`WAIT`]); returns whether it did.
-    pub async fn wait_until(&self, done: impl Fn(&Books) -> bool) -> bool {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let notified = self.state.changed.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.books(&done) {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                return self.books(&done);
-            }
-        }
-    }
-
-    /// The recorded status of an order.
-    pub fn status(&self, id: &str) -> Option<OrderStatus> {
-        self.books(|books| books.statuses.get(id).cloned())
-    }
+/// Whether `shop` records `status` for the order `id` within [`WAIT`].
+pub async fn recorded(shop: &ExampleMerchant, id: &str, status: OrderStatus) -> bool {
+    shop.wait_until(WAIT, |books| books.statuses.get(id) == Some(&status))
+        .await
 }
 
 /// An answer received by [`Http`].

@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use kukuruku_e2e::{Failure, SECRET, Shop, WAIT, client, start_sandbox};
+use kukuruku_e2e::{SECRET, WAIT, client, recorded, shop, start_sandbox};
 use kukuruku_proto::{OrderId, OrderStatus};
+use kukuruku_sandbox::merchant::Failure;
 use serde_json::Value;
 
 fn python() -> Option<&'static str> {
@@ -70,7 +71,7 @@ async fn the_python_recipe_creates_a_payin_and_a_tampered_copy_is_refused() {
         return;
     };
     let sandbox = start_sandbox().await;
-    let shop = Shop::start(Failure::None).await;
+    let shop = shop(Failure::None).await;
 
     let ok = run_recipe(
         python,
@@ -94,10 +95,7 @@ async fn the_python_recipe_creates_a_payin_and_a_tampered_copy_is_refused() {
     sandbox
         .set_status(token, kukuruku_sandbox::OrderStatus::Paid)
         .unwrap();
-    assert!(
-        shop.wait_until(|b| b.statuses.get(token) == Some(&OrderStatus::Paid))
-            .await
-    );
+    assert!(recorded(&shop, token, OrderStatus::Paid).await);
 
     let tampered = run_recipe(
         python,

@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use http::StatusCode;
 use http::header::LOCATION;
-use kukuruku_e2e::{Failure, Http, MERCHANT_ID, Shop, fast_callbacks, key};
+use kukuruku_e2e::{Http, MERCHANT_ID, WAIT, fast_callbacks, key, shop};
 use kukuruku_oidc::{Currency, Error, KukurukuId, LoginAttempt, LoginOptions};
 use kukuruku_proto::OrderStatus;
 use kukuruku_sandbox::idp::IdpEndpoint;
+use kukuruku_sandbox::merchant::{ExampleMerchant, Failure};
 use kukuruku_sandbox::{CallbackPolicy, KukuPayUser, Merchant, Sandbox};
 
 const PLAYER: &str = "player@example.com";
@@ -19,11 +20,11 @@ const PLAYER: &str = "player@example.com";
 const REDIRECT: &str = "http://127.0.0.1:9/auth/callback";
 
 /// A sandbox whose merchant `1` sends Play callbacks to `shop`, with the user [`PLAYER`].
-async fn sandbox_for(shop: &Shop) -> Sandbox {
+async fn sandbox_for(shop: &ExampleMerchant) -> Sandbox {
     sandbox_with(shop, fast_callbacks()).await
 }
 
-async fn sandbox_with(shop: &Shop, callbacks: CallbackPolicy) -> Sandbox {
+async fn sandbox_with(shop: &ExampleMerchant, callbacks: CallbackPolicy) -> Sandbox {
     Sandbox::builder()
         .merchant(Merchant::new(MERCHANT_ID, key()).callback_url(shop.callback_url()))
         .user(KukuPayUser::new(PLAYER, "Pia Player", "USD"))
@@ -70,7 +71,7 @@ async fn authorize(attempt: &LoginAttempt) -> String {
 
 #[tokio::test]
 async fn confidential_and_public_clients_log_in_refresh_and_read_the_profile() {
-    let shop = Shop::start(Failure::None).await;
+    let shop = shop(Failure::None).await;
     let sandbox = sandbox_for(&shop).await;
     // A user added through the control API can log in too: one list of users.
     let added = Http::default()
@@ -142,7 +143,7 @@ async fn confidential_and_public_clients_log_in_refresh_and_read_the_profile() {
 }
 
 /// POSTs `/sandbox/play` for [`PLAYER`]: the order id and the landing URL's query.
-async fn play(sandbox: &Sandbox, shop: &Shop) -> (String, String) {
+async fn play(sandbox: &Sandbox, shop: &ExampleMerchant) -> (String, String) {
     let body = serde_json::json!({
         "email": PLAYER,
         "amount": 2500,
@@ -191,11 +192,11 @@ async fn land_and_log_in(sandbox: &Sandbox, query: &str, order_id: &str) {
 
 #[tokio::test]
 async fn play_with_the_callback_before_the_login_credits_once() {
-    let shop = Shop::start(Failure::None).await;
+    let shop = shop(Failure::None).await;
     let sandbox = sandbox_for(&shop).await;
     let (order_id, query) = play(&sandbox, &shop).await;
     assert!(
-        shop.wait_until(|books| books.credits.get(&order_id) == Some(&1))
+        shop.wait_until(WAIT, |books| books.credits.get(&order_id) == Some(&1))
             .await,
         "the callback credits the order"
     );
@@ -209,7 +210,7 @@ async fn play_with_the_callback_before_the_login_credits_once() {
 
 #[tokio::test]
 async fn play_with_the_login_before_the_callback_credits_once_and_only_from_the_callback() {
-    let shop = Shop::start(Failure::None).await;
+    let shop = shop(Failure::None).await;
     shop.set_closed(true);
     // Retried every 20 ms for a few seconds while the merchant is down.
     let retrying = fast_callbacks()
@@ -230,7 +231,7 @@ async fn play_with_the_login_before_the_callback_credits_once_and_only_from_the_
     );
     shop.set_closed(false);
     assert!(
-        shop.wait_until(|books| books.credits.get(&order_id) == Some(&1))
+        shop.wait_until(WAIT, |books| books.credits.get(&order_id) == Some(&1))
             .await
     );
     sandbox.settled_callbacks(Duration::from_secs(5)).await;
@@ -242,7 +243,7 @@ async fn play_with_the_login_before_the_callback_credits_once_and_only_from_the_
 
 #[tokio::test]
 async fn an_auto_login_naming_another_issuer_is_refused_without_a_request() {
-    let shop = Shop::start(Failure::None).await;
+    let shop = shop(Failure::None).await;
     let sandbox = sandbox_for(&shop).await;
     let (_, query) = play(&sandbox, &shop).await;
 
@@ -286,7 +287,7 @@ async fn an_auto_login_naming_another_issuer_is_refused_without_a_request() {
 
 #[tokio::test]
 async fn play_refuses_unknown_users_bad_urls_and_a_missing_callback_url() {
-    let shop = Shop::start(Failure::None).await;
+    let shop = shop(Failure::None).await;
     let sandbox = sandbox_for(&shop).await;
     let http = Http::default();
     let url = format!("{}/play", sandbox.control_url());
@@ -357,7 +358,7 @@ async fn play_refuses_unknown_users_bad_urls_and_a_missing_callback_url() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     let order_id = answer.json()["order_id"].as_str().unwrap().to_owned();
     assert!(
-        shop.wait_until(|books| books.credits.get(&order_id) == Some(&1))
+        shop.wait_until(WAIT, |books| books.credits.get(&order_id) == Some(&1))
             .await
     );
 }

@@ -1,0 +1,96 @@
+//! `kukuruku demo`: the whole integration, in-process, on loopback.
+//!
+//! A sandbox (the Kukuruku side: payments, KukurukuID, Kuna) and an example merchant (the
+//! sandbox's [`ExampleMerchant`](kukuruku_sandbox::merchant::ExampleMerchant): axum +
+//! kukuruku-tower's `VerifySignatureLayer`, a callback handler that records the update before
+//! acknowledging it; plus a KukurukuID login with `kukuruku-oidc`, [`merchant`]) start on
+//! 127.0.0.1; the SDK client then walks a payin through the pay page to its callback and its
+//! signed status, makes a payout ([`payments`]), logs a user in with KukurukuID ([`identity`]),
+//! plays the Play auto-login ([`play`]), and opens and ends a Kuna widget session with
+//! `kuna-ramp` ([`kuna`]). A small browser (`crate::browser`) follows the redirects and submits
+//! the forms. Each step prints what was sent, what came back and how long it took
+//! ([`transcript`]); any failure ends the walk with exit code 1.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+mod format;
+mod identity;
+mod kuna;
+mod merchant;
+mod payments;
+mod play;
+mod setup;
+mod transcript;
+
+use transcript::{Transcript, step};
+
+const MERCHANT_ID: &str = "demo-merchant";
+const BUYER: &str = "buyer@example.com";
+const BUYER_NAME: &str = "Bea Buyer";
+const PAYEE: &str = "payee@example.com";
+/// How long any one network step may take.
+const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+/// The browser's User-Agent, which Kuna's widget token is bound to.
+const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) kukuruku-demo";
+
+/// Runs the demo; exit code 0 when every step passed.
+pub(crate) async fn run() -> ExitCode {
+    let started = Instant::now();
+    let outcome = walk().await;
+    ExitCode::from(conclude(outcome, started.elapsed()))
+}
+
+/// Prints the last line and gives the exit status: 0 when every step passed, 1 otherwise.
+fn conclude(outcome: Result<u32, ()>, elapsed: Duration) -> u8 {
+    let elapsed = elapsed.as_secs_f64() * 1000.0;
+    if let Ok(steps) = outcome {
+        println!("\nall {steps} steps passed in {elapsed:.0} ms");
+        0
+    } else {
+        println!("\nthe demo FAILED after {elapsed:.0} ms (see the step above)");
+        1
+    }
+}
+
+async fn walk() -> Result<u32, ()> {
+    let mut t = Transcript { steps: 0 };
+    println!("kukuruku demo: the whole integration against a local sandbox, on 127.0.0.1\n");
+    let mut demo = step(&mut t, "start the sandbox and the merchant", setup::start()).await?;
+    payments::payments(&mut t, &demo).await?;
+    identity::login(&mut t, &mut demo).await?;
+    play::play(&mut t, &mut demo).await?;
+    kuna::kuna(&mut t, &demo).await?;
+    demo.sandbox.shutdown().await;
+    Ok(t.steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn two_steps(fail_first: bool) -> Result<u32, ()> {
+        let mut t = Transcript { steps: 0 };
+        step(&mut t, "first", async {
+            if fail_first {
+                Err("broken on purpose".to_owned())
+            } else {
+                Ok(((), vec![]))
+            }
+        })
+        .await?;
+        step(&mut t, "second", async { Ok(((), vec![])) }).await?;
+        Ok(t.steps)
+    }
+
+    #[tokio::test]
+    async fn a_failing_step_stops_the_walk_and_exits_non_zero() {
+        let failed = two_steps(true).await;
+        assert_eq!(failed, Err(()));
+        assert_eq!(conclude(failed, Duration::ZERO), 1);
+
+        let passed = two_steps(false).await;
+        assert_eq!(passed, Ok(2));
+        assert_eq!(conclude(passed, Duration::ZERO), 0);
+    }
+}

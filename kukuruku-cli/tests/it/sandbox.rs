@@ -1,0 +1,191 @@
+//! `kukuruku sandbox`: its ready line, what it serves, how it stops, what it refuses.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::support::{BIN, KEY, kukuruku, sign_with, stderr};
+
+/// Reads the sandbox's first stdout line, within 10 s.
+fn ready_line(child: &mut std::process::Child) -> serde_json::Value {
+    let stdout = child.stdout.take().unwrap();
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = send.send(line);
+    });
+    let line = receive
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the sandbox printed its ready line");
+    serde_json::from_str(&line).unwrap_or_else(|err| panic!("{err}: {line:?}"))
+}
+
+fn http(addr: &str, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// Checks the ready line's KukurukuID and Kuna keys against the running sandbox; returns the
+/// Kuna API key it printed.
+fn identity_and_kuna_answer(addr: &str, api: &str, ready: &serde_json::Value) -> String {
+    // The same server is the KukurukuID provider: discovery answers at {issuer}/.well-known/...
+    let issuer = ready["issuer"].as_str().unwrap();
+    assert_eq!(issuer, format!("{api}/realms/public"), "{ready}");
+    let path = issuer.trim_start_matches(api);
+    let answer = http(
+        addr,
+        &format!(
+            "GET {path}/.well-known/openid-configuration HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (_, body) = answer.split_once("\r\n\r\n").unwrap();
+    let discovery: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(discovery["issuer"], issuer);
+    assert_eq!(
+        discovery["token_endpoint"],
+        format!("{issuer}/protocol/openid-connect/token")
+    );
+    assert!(
+        ready["idp_client_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+
+    // ... and Kuna: a call with the printed key succeeds, one with another key is refused.
+    let kuna = ready["kuna"].as_str().unwrap();
+    assert_eq!(kuna, format!("{api}/kuna"), "{ready}");
+    assert_eq!(ready["kuna_widget"], format!("{api}/kuna/widget"));
+    assert!(
+        ready["kuna_institution_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    let api_key = ready["kuna_api_key"].as_str().unwrap().to_owned();
+    let kuna_find = |key: &str| {
+        http(
+            addr,
+            &format!(
+                "POST /kuna/v2/customer/find HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\napi-key: {key}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+            ),
+        )
+    };
+    let answer = kuna_find(&api_key);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains(r#""data":{"items":[]"#), "{answer}");
+    let answer = kuna_find("not-the-key");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    api_key
+}
+
+#[test]
+fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
+    let mut child = Command::new(BIN)
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--merchant-id",
+            "m-42",
+        ])
+        .env("KUKURUKU_SECRET_KEY", KEY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ready = ready_line(&mut child);
+    let api = ready["api"].as_str().unwrap().to_owned();
+    assert!(api.starts_with("http://127.0.0.1:"), "{ready}");
+    assert_eq!(ready["merchant_id"], "m-42");
+    let addr = api.trim_start_matches("http://");
+
+    // A signed payin from merchant m-42.
+    let body = r#"{"merchant_id":"m-42","amount":100,"currency":"USD","order_number":"cli-1","customer":{"client_id":"user@example.com"}}"#;
+    let answer = http(
+        addr,
+        &format!(
+            "POST /api/v1/orders/payins HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nsignature: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            sign_with(KEY, body.as_bytes()),
+            body.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains(r#""success":true"#) && answer.contains(&format!("{api}/pay/")),
+        "{answer}"
+    );
+
+    // Unsigned: 401.
+    let answer = http(
+        addr,
+        &format!(
+            "POST /api/v1/orders/payins HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+
+    let api_key = identity_and_kuna_answer(addr, &api, &ready);
+
+    // SIGTERM stops it cleanly (the process we started, by its id).
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(child.wait_with_output());
+    });
+    let output = receive
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the sandbox stopped after SIGTERM")
+        .unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    assert!(
+        stderr(&output).contains("sandbox ready"),
+        "logs go to stderr: {}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains(KEY), "the secret is never logged");
+    assert!(
+        !stderr(&output).contains(&api_key),
+        "the Kuna key is printed in the ready line only"
+    );
+}
+
+#[test]
+fn sandbox_refuses_a_missing_secret_and_a_non_loopback_address() {
+    let out = kukuruku(&["sandbox"], b"", None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("KUKURUKU_SECRET_KEY"),
+        "{}",
+        stderr(&out)
+    );
+    let out = kukuruku(&["sandbox", "--listen", "0.0.0.0:0"], b"", Some(KEY));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("only listens on loopback"),
+        "{}",
+        stderr(&out)
+    );
+    let out = kukuruku(&["sandbox", "--user", "nope"], b"", Some(KEY));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("EMAIL,NAME,CURRENCY"),
+        "{}",
+        stderr(&out)
+    );
+}

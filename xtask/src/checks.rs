@@ -1,0 +1,83 @@
+//! The checks: the test suite with its interop peers, the wasm build, the docs, and `ci`, which
+//! runs them all as `.ci/run` does.
+
+use std::process::Command;
+
+use crate::process::{cargo, cargo_command, command_line, root, run};
+
+/// `cargo test --workspace {cargo_args} -- {test_args}`, after preparing the interop peers.
+pub(crate) fn test(cargo_args: &[String], test_args: &[String]) -> Result<(), String> {
+    prepare_interop();
+    cargo(command_line(
+        &["test", "--workspace"],
+        cargo_args,
+        test_args,
+    ))
+}
+
+/// Installs the npm packages of `tests/interop` when npm is there; the tests that need them
+/// skip with a message when they are absent, unless `KUKURUKU_REQUIRE_INTEROP=1` (as in CI).
+fn prepare_interop() {
+    let dir = root().join("tests/interop");
+    if !dir.join("package.json").exists() || dir.join("node_modules").exists() {
+        return;
+    }
+    let npm_ok = Command::new("npm")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !npm_ok {
+        eprintln!("xtask: npm not found: interop tests that need Node packages will skip");
+        return;
+    }
+    let lock = dir.join("package-lock.json").exists();
+    let mut npm = Command::new("npm");
+    npm.arg(if lock { "ci" } else { "install" })
+        .args(["--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir);
+    match npm.status() {
+        Ok(s) if s.success() => {}
+        other => eprintln!("xtask: npm install in tests/interop failed ({other:?})"),
+    }
+}
+
+/// fmt, clippy, wasm, doc, then the tests.
+pub(crate) fn ci() -> Result<(), String> {
+    cargo(["fmt", "--all", "--", "--check"])?;
+    cargo([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    wasm()?;
+    doc()?;
+    test(&[], &[])
+}
+
+/// Builds `kukuruku-sign` for wasm32, or says plainly that it was skipped.
+pub(crate) fn wasm() -> Result<(), String> {
+    const TARGET: &str = "wasm32-unknown-unknown";
+    let installed = Command::new("rustup")
+        .args(["target", "add", TARGET])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !installed {
+        eprintln!(
+            "SKIPPED: the {TARGET} target cannot be installed here; kukuruku-sign's wasm build was not checked"
+        );
+        return Ok(());
+    }
+    cargo(["build", "-p", "kukuruku-sign", "--target", TARGET])
+}
+
+/// `cargo doc --workspace --no-deps`, every rustdoc warning an error.
+pub(crate) fn doc() -> Result<(), String> {
+    run(cargo_command().env("RUSTDOCFLAGS", "-D warnings").args([
+        "doc",
+        "--workspace",
+        "--no-deps",
+    ]))
+}
