@@ -1,13 +1,10 @@
-//! A login attempt (state, PKCE verifier, nonce) between the redirect and the callback, and an
-//! optional in-memory store that makes it single-use.
+//! A login attempt (state, PKCE verifier, nonce) between the redirect and the callback, and
+//! when it stops being valid.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use kukuruku_proto::{SharedTimeSource, TimeSource, from_unix_seconds};
-use kukuruku_tower::SystemClock;
+use kukuruku_proto::{from_unix_seconds, unix_seconds};
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
@@ -22,8 +19,11 @@ use crate::secret::Secret;
 ///
 /// **Single use.** `finish_login` takes it by value; delete it from wherever you stored it as
 /// soon as the callback arrives, whatever the outcome. A copy kept in a cookie could otherwise be
-/// replayed; [`AttemptStore`] enforces single use for you in memory. It also expires:
-/// `finish_login` refuses it after its time to live (10 minutes by default).
+/// replayed; [`AttemptStore`](crate::AttemptStore) enforces single use for you in memory. It also
+/// expires: `finish_login` refuses it after its time to live (10 minutes by default).
+///
+/// A deserialised attempt is untrusted data: whatever numbers it carries, its time checks never
+/// panic and fail closed (see [`is_expired`](Self::is_expired)).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginAttempt {
     pub(crate) state: Secret,
@@ -68,12 +68,29 @@ impl LoginAttempt {
     /// When it stops being valid (the Unix epoch, so already expired, if that time is beyond
     /// what `SystemTime` holds).
     pub fn expires_at(&self) -> SystemTime {
-        from_unix_seconds(self.created_at.saturating_add(self.ttl_secs)).unwrap_or(UNIX_EPOCH)
+        self.end_secs()
+            .and_then(from_unix_seconds)
+            .unwrap_or(UNIX_EPOCH)
     }
 
-    /// Whether it has expired at `now`.
+    /// Whether it has expired at `now`: `now` is at or past [`expires_at`](Self::expires_at).
+    ///
+    /// Fails closed on numbers no clock produced: an attempt whose end is beyond what
+    /// `SystemTime` holds is expired, and so is one stamped at least its whole time to live
+    /// ahead of `now` (a clock gone wrong, or a forged stamp), so that a far-future
+    /// `created_at` cannot make an attempt live for ever. A stamp less than one TTL ahead (clock
+    /// skew between servers) is accepted.
     pub fn is_expired(&self, now: SystemTime) -> bool {
-        now >= self.expires_at()
+        let Some(end) = self.end_secs().and_then(from_unix_seconds) else {
+            return true;
+        };
+        let ahead = self.created_at.saturating_sub(unix_seconds(now));
+        now >= end || ahead >= self.ttl_secs
+    }
+
+    /// `created_at + ttl_secs` in Unix seconds, `None` if that overflows.
+    fn end_secs(&self) -> Option<u64> {
+        self.created_at.checked_add(self.ttl_secs)
     }
 
     /// The Play order this login is bound to ([`KukurukuId::start_auto_login`](crate::KukurukuId::start_auto_login)).
@@ -94,84 +111,6 @@ impl fmt::Debug for LoginAttempt {
             .field("ttl_secs", &self.ttl_secs)
             .field("order_id", &self.order_id)
             .finish_non_exhaustive()
-    }
-}
-
-/// An in-memory store of pending login attempts that enforces single use: [`AttemptStore::take`]
-/// removes the attempt, so a replayed callback finds nothing
-/// ([`Error::UnknownAttempt`](crate::Error::UnknownAttempt)). Expired attempts are dropped as
-/// new ones arrive; beyond `capacity`, the oldest go first.
-///
-/// Fits one server process; behind a load balancer, use a shared store (Redis, a database) with
-/// the same take-once semantics (e.g. `GETDEL`).
-///
-/// ```
-/// use kukuruku_oidc::AttemptStore;
-/// let store = AttemptStore::new(10_000);
-/// assert!(store.is_empty());
-/// ```
-#[derive(Debug)]
-pub struct AttemptStore {
-    attempts: Mutex<HashMap<String, LoginAttempt>>,
-    capacity: usize,
-    time_source: SharedTimeSource,
-}
-
-impl AttemptStore {
-    /// A store holding at most `capacity` pending attempts (at least 1).
-    pub fn new(capacity: usize) -> Self {
-        Self {
-            attempts: Mutex::new(HashMap::new()),
-            capacity: capacity.max(1),
-            time_source: SystemClock::shared(),
-        }
-    }
-
-    /// The same, reading the time from `source` (default: the system clock), e.g. a closure
-    /// in tests.
-    #[must_use]
-    pub fn time_source(mut self, source: impl TimeSource) -> Self {
-        self.time_source = SharedTimeSource::new(source);
-        self
-    }
-
-    /// Keeps an attempt until its callback arrives.
-    pub fn insert(&self, attempt: LoginAttempt) {
-        let now = self.time_source.now();
-        let mut attempts = self.attempts.lock().unwrap_or_else(PoisonError::into_inner);
-        attempts.retain(|_, pending| !pending.is_expired(now));
-        while attempts.len() >= self.capacity {
-            let oldest = attempts
-                .iter()
-                .min_by_key(|(_, pending)| pending.created_at)
-                .map(|(state, _)| state.clone());
-            match oldest {
-                Some(state) => attempts.remove(&state),
-                None => break,
-            };
-        }
-        attempts.insert(attempt.state().to_owned(), attempt);
-    }
-
-    /// Removes and returns the attempt with this `state`: a second call returns `None`.
-    pub fn take(&self, state: &str) -> Option<LoginAttempt> {
-        self.attempts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(state)
-    }
-
-    /// How many attempts are pending.
-    pub fn len(&self) -> usize {
-        self.attempts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
-    }
-
-    /// Whether none is pending.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -213,29 +152,39 @@ mod tests {
     }
 
     #[test]
-    fn store_is_take_once_bounded_and_drops_expired() {
-        let now = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(100));
-        let clock_now = now.clone();
-        let store = AttemptStore::new(2)
-            .time_source(move || at(clock_now.load(std::sync::atomic::Ordering::SeqCst)));
-        store.insert(attempt("a", 100));
-        store.insert(attempt("b", 101));
-        store.insert(attempt("c", 102));
-        assert_eq!(store.len(), 2);
-        assert!(store.take("a").is_none(), "the oldest was evicted");
-        assert_eq!(store.take("b").unwrap().state(), "b");
-        assert!(store.take("b").is_none(), "single use");
-        now.store(10_000, std::sync::atomic::Ordering::SeqCst);
-        store.insert(attempt("d", 10_000));
-        assert!(store.take("c").is_none(), "expired ones are dropped");
-        assert_eq!(store.len(), 1);
-    }
-
-    #[test]
     fn a_stamp_beyond_system_time_is_expired_not_a_panic() {
         let attempt = attempt("s-2", u64::MAX);
         assert_eq!(attempt.created_at(), UNIX_EPOCH);
         assert_eq!(attempt.expires_at(), UNIX_EPOCH);
         assert!(attempt.is_expired(at(0)));
+        let overflowing = LoginAttempt {
+            ttl_secs: u64::MAX,
+            ..attempt_at(u64::MAX - 5)
+        };
+        assert_eq!(overflowing.expires_at(), UNIX_EPOCH);
+        assert!(overflowing.is_expired(at(0)));
+        assert!(overflowing.is_expired(at(u64::MAX / 4)));
+    }
+
+    fn attempt_at(created_at: u64) -> LoginAttempt {
+        attempt("s", created_at)
+    }
+
+    #[test]
+    fn a_stamp_a_whole_ttl_in_the_future_is_expired() {
+        // Representable, but ten years ahead: without the check it would be valid for ten years.
+        let ten_years = 10 * 365 * 24 * 3600;
+        let forged = attempt_at(1_000 + ten_years);
+        assert!(forged.is_expired(at(1_000)));
+        // Clock skew of less than one TTL between the server that started and the one that
+        // finishes is accepted.
+        let skewed = attempt_at(1_030);
+        assert!(!skewed.is_expired(at(1_000)));
+        assert!(attempt_at(1_600).is_expired(at(1_000)));
+        let zero_ttl = LoginAttempt {
+            ttl_secs: 0,
+            ..attempt_at(1_000)
+        };
+        assert!(zero_ttl.is_expired(at(1_000)));
     }
 }

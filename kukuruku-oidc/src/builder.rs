@@ -56,6 +56,7 @@ pub struct KukurukuIdBuilder {
     client_id: String,
     client_secret: Option<Secret>,
     redirect_uri: String,
+    post_logout_redirect_uris: Vec<String>,
     client_auth: ClientAuth,
     api_base_url: String,
     attempt_ttl: Duration,
@@ -92,6 +93,7 @@ impl KukurukuId {
             client_id: client_id.into(),
             client_secret: None,
             redirect_uri: redirect_uri.into(),
+            post_logout_redirect_uris: Vec::new(),
             client_auth: ClientAuth::default(),
             api_base_url: DEFAULT_API_BASE_URL.to_owned(),
             attempt_ttl: DEFAULT_ATTEMPT_TTL,
@@ -119,6 +121,15 @@ impl KukurukuIdBuilder {
     /// client is public and relies on PKCE alone (PKCE is sent in both cases).
     pub fn client_secret(mut self, secret: impl Into<String>) -> Self {
         self.client_secret = Some(Secret::new(secret.into()));
+        self
+    }
+
+    /// A URI the user may be sent back to after logging out (registered at KukurukuID as a
+    /// post-logout redirect URI, exactly). Call once per URI.
+    /// [`KukurukuId::logout_url`] accepts only these: with none registered, it takes no
+    /// `post_logout_redirect_uri` at all.
+    pub fn post_logout_redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.post_logout_redirect_uris.push(uri.into());
         self
     }
 
@@ -220,6 +231,9 @@ impl KukurukuIdBuilder {
             return Err(Error::Config("the client id is empty".into()));
         }
         let redirect_uri = redirect_uri(&self.redirect_uri)?;
+        for uri in &self.post_logout_redirect_uris {
+            redirect_uri_named("post-logout redirect URI", uri)?;
+        }
         let api = api_config(&self.api_base_url)?;
         let service = match self.service {
             Some(service) => service,
@@ -231,6 +245,7 @@ impl KukurukuIdBuilder {
                 client_id: self.client_id,
                 client_secret: self.client_secret,
                 redirect_uri,
+                post_logout_redirect_uris: self.post_logout_redirect_uris,
                 client_auth: self.client_auth,
                 api,
                 attempt_ttl: self.attempt_ttl,
@@ -265,12 +280,15 @@ fn check_issuer(issuer: &str) -> Result<(), Error> {
 
 /// The redirect URI: a URL without fragment.
 fn redirect_uri(text: &str) -> Result<Url, Error> {
-    let url = Url::parse(text)
-        .map_err(|error| Error::Config(format!("redirect URI {text:?}: {error}")))?;
+    redirect_uri_named("redirect URI", text)
+}
+
+/// A redirect URI (`what` names which, for the message): a URL without fragment.
+fn redirect_uri_named(what: &str, text: &str) -> Result<Url, Error> {
+    let url =
+        Url::parse(text).map_err(|error| Error::Config(format!("{what} {text:?}: {error}")))?;
     if url.fragment().is_some() {
-        return Err(Error::Config(
-            "the redirect URI must have no fragment".into(),
-        ));
+        return Err(Error::Config(format!("the {what} must have no fragment")));
     }
     Ok(url)
 }

@@ -49,6 +49,7 @@ pub(crate) struct Inner {
     pub(crate) client_id: String,
     pub(crate) client_secret: Option<Secret>,
     pub(crate) redirect_uri: Url,
+    pub(crate) post_logout_redirect_uris: Vec<String>,
     pub(crate) client_auth: ClientAuth,
     pub(crate) api: ApiConfig,
     pub(crate) attempt_ttl: Duration,

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use http::StatusCode;
+use kukuruku_proto::Excerpt;
 use kukuruku_tower::BoxError;
 
 /// Everything that can go wrong in a KukurukuID login. Never carries a token or a secret.
@@ -64,6 +65,25 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The provider's discovery lists PKCE methods, and not `S256`: no login is started.
+    #[error(
+        "the identity provider does not support PKCE with S256 (its discovery lists only {}): refusing to start a login without it",
+        .methods.join(", ")
+    )]
+    PkceUnsupported {
+        /// The methods it lists (`code_challenge_methods_supported`), quoted and cut.
+        methods: Vec<String>,
+    },
+    /// The `post_logout_redirect_uri` given to
+    /// [`logout_url`](crate::KukurukuId::logout_url) is not one registered with
+    /// [`KukurukuIdBuilder::post_logout_redirect_uri`](crate::KukurukuIdBuilder::post_logout_redirect_uri).
+    #[error(
+        "the post-logout redirect URI {uri} is not registered with this client: register it with KukurukuIdBuilder::post_logout_redirect_uri (and at KukurukuID)"
+    )]
+    UnregisteredPostLogoutRedirect {
+        /// The URI given, quoted and cut.
+        uri: String,
+    },
     /// The login attempt is older than its time to live.
     #[error(
         "the login attempt has expired (it was valid for {ttl_secs} s): send the user to log in again"
@@ -121,6 +141,14 @@ pub enum Error {
         /// The provider's `error_description`, if any.
         description: Option<String>,
     },
+    /// The token endpoint gave a lifetime (`expires_in`) whose end no clock can represent.
+    #[error(
+        "the token endpoint answered expires_in = {expires_in} s, an expiry too far away to represent: refusing the answer (an identity provider bug)"
+    )]
+    TokenLifetime {
+        /// The `expires_in` received, in seconds.
+        expires_in: u64,
+    },
     /// An answer could not be read.
     #[error("the answer from {url} could not be read: {reason}")]
     Malformed {
@@ -173,6 +201,23 @@ impl Error {
             body: String::from_utf8_lossy(&body[..end]).into_owned(),
         }
     }
+}
+
+/// Untrusted text from the provider or the redirect, as this crate's errors and logs show it:
+/// cut by [`Excerpt`], with control and bidirectional-override characters escaped (`\n`,
+/// `\u{1b}`, …), so that it can neither forge log lines nor reorder a terminal's text.
+pub(crate) fn provider_text(text: &str) -> String {
+    let mut shown = String::new();
+    for c in Excerpt(text).to_string().chars() {
+        let hidden = c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if hidden {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    shown
 }
 
 fn describe(description: Option<&str>) -> String {
@@ -341,6 +386,20 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "the login was refused by KukurukuID: access_denied (user said no)"
+        );
+    }
+
+    #[test]
+    fn provider_text_is_cut_and_escaped() {
+        assert_eq!(provider_text("user said no"), "user said no");
+        assert_eq!(
+            provider_text("no\nINFO forged line\r\u{1b}[2J\u{202e}"),
+            "no\\nINFO forged line\\r\\u{1b}[2J\\u{202e}"
+        );
+        let long = "é".repeat(200);
+        assert_eq!(
+            provider_text(&long).chars().count(),
+            kukuruku_proto::EXCERPT_CHARS + 1
         );
     }
 

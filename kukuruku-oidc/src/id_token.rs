@@ -2,15 +2,18 @@
 //! rate-limited, for an unknown `kid`), `iss`, `aud` and `azp`, `exp`/`iat` with the leeway,
 //! `nonce`; and [`IdClaims`], what a verified token says.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use kukuruku_proto::{Excerpt, unix_seconds};
-use openidconnect::core::{CoreIdToken, CoreIdTokenClaims, CoreIdTokenVerifier, CoreJsonWebKeySet};
+use openidconnect::core::{
+    CoreIdToken, CoreIdTokenClaims, CoreIdTokenVerifier, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
+};
 use openidconnect::{
-    ClaimsVerificationError, ClientId, ClientSecret, IssuerUrl, Nonce, SignatureVerificationError,
+    ClaimsVerificationError, ClientId, IssuerUrl, Nonce, SignatureVerificationError,
 };
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -23,7 +26,10 @@ use crate::provider::{self, Provider};
 const IAT_FUTURE: &str = "issued in the future";
 
 /// The claims of a verified ID token that a merchant uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` hides the personal data (e-mail, phone number, names) and the nonce, so that a
+/// logged session or error names the user by `subject` only; read the fields themselves.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IdClaims {
     /// `iss`: the issuer.
@@ -57,6 +63,33 @@ pub struct IdClaims {
     /// `preferred_username`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_username: Option<String>,
+}
+
+/// `***` for a value that is there, `None` for one that is not.
+fn redacted(value: Option<&String>) -> Option<&'static str> {
+    value.map(|_| "***")
+}
+
+impl fmt::Debug for IdClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdClaims")
+            .field("issuer", &self.issuer)
+            .field("subject", &self.subject)
+            .field("audiences", &self.audiences)
+            .field("issued_at", &self.issued_at)
+            .field("expires_at", &self.expires_at)
+            .field("nonce", &redacted(self.nonce.as_ref()))
+            .field("email", &redacted(self.email.as_ref()))
+            .field("email_verified", &self.email_verified)
+            .field("phone_number", &redacted(self.phone_number.as_ref()))
+            .field("phone_number_verified", &self.phone_number_verified)
+            .field("name", &redacted(self.name.as_ref()))
+            .field(
+                "preferred_username",
+                &redacted(self.preferred_username.as_ref()),
+            )
+            .finish()
+    }
 }
 
 /// How the nonce of an ID token is checked.
@@ -124,8 +157,14 @@ impl KukurukuId {
         Ok(id_claims(claims))
     }
 
-    /// The verifier for this client: its id (and secret), the issuer, `keys`, the time with
-    /// the leeway, and the audiences it trusts besides itself.
+    /// The verifier for this client: its id, the issuer, `keys`, the time with the leeway,
+    /// and the audiences it trusts besides itself.
+    ///
+    /// RS256 only, named here rather than left to `openidconnect`'s default, and built as a
+    /// public-client verifier even for a confidential client, so that it holds no symmetric
+    /// key at all: an HS256 token (whether keyed with the client secret or with the
+    /// provider's RSA public key, the key-confusion attack) is refused as
+    /// [`IdTokenError::Algorithm`] before any key is tried.
     fn verifier(
         &self,
         jwks: &CoreJsonWebKeySet,
@@ -134,15 +173,8 @@ impl KukurukuId {
         let client_id = ClientId::new(inner.client_id.clone());
         let issuer = IssuerUrl::new(inner.issuer.clone())
             .map_err(|error| IdTokenError::Other(error.to_string()))?;
-        let verifier = match &inner.client_secret {
-            Some(secret) => CoreIdTokenVerifier::new_confidential_client(
-                client_id,
-                ClientSecret::new(secret.expose().to_owned()),
-                issuer,
-                jwks.clone(),
-            ),
-            None => CoreIdTokenVerifier::new_public_client(client_id, issuer, jwks.clone()),
-        };
+        let verifier = CoreIdTokenVerifier::new_public_client(client_id, issuer, jwks.clone())
+            .set_allowed_algs([CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]);
         let now = inner.time_source.now();
         let leeway = inner.leeway;
         let trusted = inner.trusted_audiences.clone();

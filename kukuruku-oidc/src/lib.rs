@@ -8,6 +8,7 @@
 
 // One concept per file; every public type is re-exported below, under one path.
 mod attempt;
+mod attempt_store;
 mod autologin;
 mod builder;
 mod client;
@@ -25,7 +26,8 @@ mod token;
 mod transport;
 mod userinfo;
 
-pub use attempt::{AttemptStore, LoginAttempt};
+pub use attempt::LoginAttempt;
+pub use attempt_store::{AttemptStore, DEFAULT_ATTEMPTS_PER_CLIENT};
 pub use autologin::AutoLogin;
 pub use builder::{
     ClientAuth, DEFAULT_API_BASE_URL, DEFAULT_ATTEMPT_TTL, DEFAULT_DISCOVERY_TTL, DEFAULT_ISSUER,

@@ -2,18 +2,19 @@
 //! [`LoginAttempt`]; [`KukurukuId::finish_login`] checks the redirect back and exchanges its code.
 
 use std::collections::HashSet;
+use std::fmt;
 
-use kukuruku_proto::Excerpt;
 use openidconnect::core::CoreAuthenticationFlow;
 use openidconnect::{
     AuthorizationCode, CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
 };
 use subtle::ConstantTimeEq;
 
-use crate::attempt::{AttemptStore, LoginAttempt};
+use crate::attempt::LoginAttempt;
+use crate::attempt_store::AttemptStore;
 use crate::autologin::AutoLogin;
 use crate::client::KukurukuId;
-use crate::error::{AuthorizationErrorCode, Error};
+use crate::error::{AuthorizationErrorCode, Error, provider_text};
 use crate::id_token::NonceRule;
 use crate::provider::Provider;
 use crate::redirect::RedirectQuery;
@@ -35,20 +36,33 @@ const RESERVED_PARAMS: &[&str] = &[
     "prompt",
 ];
 
-/// Options of a login beyond the scopes: hints for KukurukuID and extra parameters.
+/// Options of a login beyond the scopes: hints for KukurukuID and extra parameters. `Debug`
+/// hides the `login_hint` (an e-mail) and the extra parameters' values.
 ///
 /// ```
 /// use kukuruku_oidc::LoginOptions;
 /// let options = LoginOptions::new(["profile", "email"]).login_hint("ann@example.com");
 /// # let _ = options;
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 #[must_use]
 pub struct LoginOptions {
     pub(crate) scopes: Vec<String>,
     pub(crate) login_hint: Option<String>,
     pub(crate) prompt: Option<String>,
     pub(crate) extra: Vec<(String, String)>,
+}
+
+impl fmt::Debug for LoginOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.extra.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("LoginOptions")
+            .field("scopes", &self.scopes)
+            .field("login_hint", &self.login_hint.as_ref().map(|_| "***"))
+            .field("prompt", &self.prompt)
+            .field("extra", &names)
+            .finish()
+    }
 }
 
 impl LoginOptions {
@@ -134,6 +148,7 @@ impl KukurukuId {
         order_id: Option<String>,
     ) -> Result<LoginAttempt, Error> {
         let provider = self.provider().await?;
+        provider.check_pkce_s256()?;
         let client = self.oidc_client(&provider)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
@@ -192,6 +207,12 @@ impl KukurukuId {
         let provider = self.provider().await?;
         check_redirect_issuer(&provider, &query)?;
         if let Some(error) = query.error.as_deref() {
+            // Debug only, the provider's words cut and escaped; the description already is.
+            tracing::debug!(
+                error = ?provider_text(error),
+                description = ?query.error_description,
+                "KukurukuID refused the login"
+            );
             return Err(Error::Authorization {
                 error: AuthorizationErrorCode::parse(error),
                 description: query.error_description,
@@ -211,13 +232,13 @@ impl KukurukuId {
         let claims = self
             .verify_id_token(provider, id_token, NonceRule::Exact(attempt.nonce.expose()))
             .await?;
-        Ok(Session::from_token_response(
+        Session::from_token_response(
             &response,
             claims,
             None,
             attempt.order_id.clone(),
             self.inner.time_source.now(),
-        ))
+        )
     }
 
     /// [`finish_login`](Self::finish_login) with the attempt taken out of `store` by the
@@ -265,7 +286,7 @@ fn check_redirect_issuer(provider: &Provider, query: &RedirectQuery) -> Result<(
     match query.iss.as_deref() {
         Some(iss) if iss != provider.issuer => Err(Error::IssuerMismatch {
             expected: provider.issuer.clone(),
-            found: Excerpt(iss).to_string(),
+            found: provider_text(iss),
         }),
         None if provider.iss_parameter_supported => Err(Error::MissingIssuerParameter),
         _ => Ok(()),

@@ -1,5 +1,7 @@
 //! [`KukurukuId::logout_url`]: RP-initiated logout at the provider.
 
+use kukuruku_proto::Excerpt;
+
 use crate::client::KukurukuId;
 use crate::error::Error;
 use crate::session::Session;
@@ -7,12 +9,31 @@ use crate::session::Session;
 impl KukurukuId {
     /// Where to send the user to log out of KukurukuID (RP-initiated logout): the provider's
     /// `end_session_endpoint` with `id_token_hint`, `client_id`, and `post_logout_redirect_uri`
-    /// when given (it must be registered). Forget your session as well.
+    /// when given. Forget your session as well.
+    ///
+    /// A `post_logout_redirect_uri` must be one of those registered on the builder with
+    /// [`KukurukuIdBuilder::post_logout_redirect_uri`](crate::KukurukuIdBuilder::post_logout_redirect_uri)
+    /// (exactly, as KukurukuID compares them), else
+    /// [`Error::UnregisteredPostLogoutRedirect`] and no request is made: the client refuses a
+    /// URI the provider would refuse anyway, and one that came from untrusted input (an open
+    /// redirect), before it reaches a user's browser.
     pub async fn logout_url(
         &self,
         session: &Session,
         post_logout_redirect_uri: Option<&str>,
     ) -> Result<String, Error> {
+        if let Some(uri) = post_logout_redirect_uri {
+            if !self
+                .inner
+                .post_logout_redirect_uris
+                .iter()
+                .any(|known| known == uri)
+            {
+                return Err(Error::UnregisteredPostLogoutRedirect {
+                    uri: format!("{:?}", Excerpt(uri)),
+                });
+            }
+        }
         let provider = self.provider().await?;
         let mut url = provider
             .end_session_endpoint

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::header::ACCEPT;
 use http::{Method, Request};
 use http_body_util::Full;
+use kukuruku_proto::Excerpt;
 use openidconnect::core::CoreJsonWebKeySet;
 use serde::Deserialize;
 use url::Url;
@@ -25,11 +26,31 @@ pub(crate) struct Provider {
     pub(crate) jwks_uri: Url,
     /// RFC 9207: the provider always puts `iss` in its redirects.
     pub(crate) iss_parameter_supported: bool,
+    /// `code_challenge_methods_supported`, when the document lists it.
+    pub(crate) code_challenge_methods: Option<Vec<String>>,
     pub(crate) jwks: CoreJsonWebKeySet,
     pub(crate) fetched_at: SystemTime,
 }
 
 impl Provider {
+    /// Refuses a provider whose discovery lists PKCE methods without `S256`: a login there
+    /// would either fail or go without PKCE. A document that lists none is taken at its word
+    /// that PKCE is not advertised and tried (Keycloak and most providers list it).
+    pub(crate) fn check_pkce_s256(&self) -> Result<(), Error> {
+        match &self.code_challenge_methods {
+            Some(methods) if !methods.iter().any(|method| method == "S256") => {
+                Err(Error::PkceUnsupported {
+                    methods: methods
+                        .iter()
+                        .take(8)
+                        .map(|method| format!("{:?}", Excerpt(method)))
+                        .collect(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The same provider with a refetched JWKS.
     pub(crate) fn with_jwks(&self, jwks: CoreJsonWebKeySet) -> Self {
         Self {
@@ -40,6 +61,7 @@ impl Provider {
             end_session_endpoint: self.end_session_endpoint.clone(),
             jwks_uri: self.jwks_uri.clone(),
             iss_parameter_supported: self.iss_parameter_supported,
+            code_challenge_methods: self.code_challenge_methods.clone(),
             jwks,
             fetched_at: self.fetched_at,
         }
@@ -137,7 +159,7 @@ pub(crate) async fn discover(
     if document.issuer != issuer {
         return Err(bad(format!(
             "it names issuer {:?}, not the configured {issuer:?}",
-            document.issuer
+            Excerpt(&document.issuer)
         )));
     }
     for endpoint in [
@@ -156,11 +178,6 @@ pub(crate) async fn discover(
             });
         }
     }
-    if let Some(methods) = &document.code_challenge_methods_supported {
-        if !methods.iter().any(|method| method == "S256") {
-            return Err(bad("it does not support PKCE with S256".into()));
-        }
-    }
     let jwks = fetch_jwks(transport, &document.jwks_uri).await?;
     Ok(Provider {
         issuer: document.issuer,
@@ -170,6 +187,7 @@ pub(crate) async fn discover(
         end_session_endpoint: document.end_session_endpoint,
         jwks_uri: document.jwks_uri,
         iss_parameter_supported: document.authorization_response_iss_parameter_supported,
+        code_challenge_methods: document.code_challenge_methods_supported,
         jwks,
         fetched_at: now,
     })

@@ -5,7 +5,7 @@ use std::collections::btree_map::Entry;
 
 use kukuruku_proto::Excerpt;
 
-use crate::error::Error;
+use crate::error::{Error, provider_text};
 
 /// The parameters of the redirect back (`?code=…&state=…&session_state=…&iss=…`, or `?error=…`).
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -54,7 +54,7 @@ impl RedirectQuery {
             state: take("state"),
             iss: take("iss"),
             error: take("error"),
-            error_description: take("error_description").map(|text| Excerpt(&text).to_string()),
+            error_description: take("error_description").map(|text| provider_text(&text)),
         })
     }
 }

@@ -40,12 +40,12 @@ impl KukurukuId {
             }
             None => session.claims.clone(),
         };
-        Ok(Session::from_token_response(
+        Session::from_token_response(
             &response,
             claims,
             Some(session),
             session.order_id.clone(),
             self.inner.time_source.now(),
-        ))
+        )
     }
 }

@@ -1,13 +1,14 @@
 //! A logged-in user: the tokens of the token endpoint's answer and the verified ID-token claims.
 
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use kukuruku_proto::{from_unix_seconds, unix_seconds};
 use openidconnect::core::CoreTokenResponse;
 use openidconnect::{OAuth2TokenResponse, TokenResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::id_token::IdClaims;
 use crate::secret::Secret;
 
@@ -47,9 +48,12 @@ impl Session {
         self.id_token.as_ref().map(Secret::expose)
     }
 
-    /// When the access token expires, if the provider said (and `SystemTime` can hold it).
+    /// When the access token expires, if the provider said. A stored expiry beyond what
+    /// `SystemTime` holds (a tampered or corrupted session) reads as the Unix epoch: expired,
+    /// so the session is refreshed rather than trusted for ever.
     pub fn expires_at(&self) -> Option<SystemTime> {
-        self.expires_at.and_then(from_unix_seconds)
+        self.expires_at
+            .map(|secs| from_unix_seconds(secs).unwrap_or(UNIX_EPOCH))
     }
 
     /// Whether the access token has expired at `now` (`false` when the expiry is unknown).
@@ -91,14 +95,22 @@ impl fmt::Debug for Session {
 impl Session {
     /// The session a token answer opens at `now`: its tokens, and the `previous` session's
     /// refresh and ID tokens where a refresh answer leaves them out.
+    ///
+    /// An `expires_in` whose end (`now + expires_in`) no `SystemTime` can hold is refused with
+    /// [`Error::TokenLifetime`] rather than clamped: a clamp would invent an expiry the
+    /// provider never gave, and "never expires" would keep a token past its real end.
     pub(crate) fn from_token_response(
         response: &CoreTokenResponse,
         claims: IdClaims,
         previous: Option<&Session>,
         order_id: Option<String>,
         now: SystemTime,
-    ) -> Self {
-        Session {
+    ) -> Result<Self, Error> {
+        let expires_at = match response.expires_in() {
+            Some(lifetime) => Some(expiry(now, lifetime.as_secs())?),
+            None => None,
+        };
+        Ok(Session {
             access_token: Secret::new(response.access_token().secret().clone()),
             refresh_token: response
                 .refresh_token()
@@ -108,9 +120,7 @@ impl Session {
                 .id_token()
                 .map(|token| Secret::new(token.to_string()))
                 .or_else(|| previous.and_then(|session| session.id_token.clone())),
-            expires_at: response
-                .expires_in()
-                .map(|lifetime| unix_seconds(now).saturating_add(lifetime.as_secs())),
+            expires_at,
             scopes: response
                 .scopes()
                 .map(|scopes| {
@@ -122,8 +132,16 @@ impl Session {
                 .unwrap_or_default(),
             claims,
             order_id,
-        }
+        })
     }
+}
+
+/// `now + expires_in` in Unix seconds, when a `SystemTime` can hold it.
+fn expiry(now: SystemTime, expires_in: u64) -> Result<u64, Error> {
+    unix_seconds(now)
+        .checked_add(expires_in)
+        .filter(|secs| from_unix_seconds(*secs).is_some())
+        .ok_or(Error::TokenLifetime { expires_in })
 }
 
 #[cfg(test)]
@@ -156,10 +174,32 @@ mod tests {
         };
         let debug = format!("{session:?}");
         assert!(!debug.contains("SECRET"), "{debug}");
-        assert!(debug.contains("a@b.co"));
+        // Personal data stays out of Debug as well (issue 15, item 7).
+        assert!(!debug.contains("a@b.co"), "{debug}");
+        assert!(debug.contains("expires_at: Some(10)"), "{debug}");
         assert!(session.is_expired(from_unix_seconds(10).unwrap()));
         assert!(!session.is_expired(from_unix_seconds(9).unwrap()));
         let json = serde_json::to_string(&session).unwrap();
         assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), session);
+    }
+
+    #[test]
+    fn an_unrepresentable_lifetime_is_a_typed_error_and_a_stored_one_is_expired() {
+        let now = from_unix_seconds(1_000).unwrap();
+        assert_eq!(expiry(now, 60).unwrap(), 1_060);
+        for huge in [u64::MAX, u64::MAX - 999, u64::MAX - 1_000] {
+            assert!(
+                matches!(expiry(now, huge), Err(Error::TokenLifetime { expires_in }) if expires_in == huge),
+                "{huge}"
+            );
+        }
+        let stored: Session = serde_json::from_value(serde_json::json!({
+            "access_token": "a",
+            "expires_at": u64::MAX,
+            "claims": {"issuer": "i", "subject": "s", "audiences": [], "issued_at": 0, "expires_at": 0},
+        }))
+        .unwrap();
+        assert_eq!(stored.expires_at(), Some(UNIX_EPOCH));
+        assert!(stored.is_expired(now));
     }
 }

@@ -1,5 +1,7 @@
 //! [`KukurukuId::userinfo`]: the standard userinfo endpoint, and [`UserInfo`], what it says.
 
+use std::fmt;
+
 use openidconnect::core::CoreUserInfoClaims;
 use openidconnect::{AccessToken, SubjectIdentifier, UserInfoError, UserInfoUrl};
 use serde::{Deserialize, Serialize};
@@ -9,8 +11,8 @@ use crate::error::Error;
 use crate::session::Session;
 
 /// What the standard userinfo endpoint says about the user (its `sub` checked against the
-/// session's).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// session's). `Debug` hides the personal data (e-mail, phone number, names).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserInfo {
     /// `sub`.
@@ -30,6 +32,20 @@ pub struct UserInfo {
     /// `preferred_username`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_username: Option<String>,
+}
+
+impl fmt::Debug for UserInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |value: &Option<String>| value.as_ref().map(|_| "***");
+        f.debug_struct("UserInfo")
+            .field("subject", &self.subject)
+            .field("email", &redacted(&self.email))
+            .field("email_verified", &self.email_verified)
+            .field("phone_number", &redacted(&self.phone_number))
+            .field("name", &redacted(&self.name))
+            .field("preferred_username", &redacted(&self.preferred_username))
+            .finish()
+    }
 }
 
 impl UserInfo {

@@ -18,6 +18,10 @@ use kukuruku_proto::OrderStatus;
 use kukuruku_sandbox::merchant::ExampleMerchant;
 use tokio::sync::mpsc;
 
+/// The attempt store's client key: the demo serves one local browser. A real shop keys each
+/// attempt by its requester (peer IP, session-cookie id), see `AttemptStore::insert`.
+const DEMO_CLIENT: &str = "local-browser";
+
 /// A login the merchant finished, and when.
 pub(super) struct LoggedIn {
     pub(super) email: String,
@@ -91,7 +95,7 @@ async fn on_login(State(shop): State<Arc<Shop>>) -> Response {
     match shop.kukuruku_id.start_login_with(login_options()).await {
         Ok(attempt) => {
             let location = attempt.authorize_url().to_owned();
-            shop.pending.insert(attempt);
+            shop.pending.insert(DEMO_CLIENT, attempt);
             see_other(&location)
         }
         Err(err) => (StatusCode::BAD_GATEWAY, err.to_string()).into_response(),
@@ -105,7 +109,7 @@ async fn on_play(State(shop): State<Arc<Shop>>, RawQuery(query): RawQuery) -> Re
     match shop.kukuruku_id.auto_login(&query, login_options()).await {
         Ok(attempt) => {
             let location = attempt.authorize_url().to_owned();
-            shop.pending.insert(attempt);
+            shop.pending.insert(DEMO_CLIENT, attempt);
             see_other(&location)
         }
         Err(err) => (

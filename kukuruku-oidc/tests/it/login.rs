@@ -188,7 +188,7 @@ async fn a_reused_attempt_is_refused() {
     let attempt = client.start_login_with(as_ann()).await.unwrap();
     let copy = attempt.clone();
     let back = authorize(&attempt).await;
-    store.insert(attempt);
+    store.insert("203.0.113.7", attempt);
     client.finish_login_with_store(&store, &back).await.unwrap();
     let again = client
         .finish_login_with_store(&store, &back)

@@ -1,5 +1,6 @@
 //! Shared by the integration tests: the sandbox identity provider (`kukuruku_sandbox::idp`),
-//! shared RSA keys, and a small HTTP helper.
+//! shared RSA keys, a small HTTP helper, and a transport that rewrites the sandbox's answers
+//! (the tests' own mock of a provider misbehaving in ways the sandbox does not offer).
 
 pub(crate) use kukuruku_sandbox::idp;
 
@@ -13,8 +14,9 @@ use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use kukuruku_oidc::{KukurukuId, KukurukuIdBuilder, LoginAttempt, LoginOptions};
 use kukuruku_proto::TimeSource;
+use kukuruku_tower::BoxError;
 use kukuruku_tower::transport::HttpsTransport;
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 use idp::{IdpClient, IdpConfig, IdpSigningKey, IdpState};
 
@@ -23,6 +25,7 @@ pub(crate) const SHOP: &str = "shop";
 pub(crate) const SHOP_SECRET: &str = "shop-secret";
 pub(crate) const SPA: &str = "spa";
 pub(crate) const ANN: &str = "ann@example.com";
+pub(crate) const BYE: &str = "http://127.0.0.1:9/bye";
 
 /// Two RSA keys for every test of a binary: the signing key and the spare one.
 pub(crate) fn keys() -> &'static (IdpSigningKey, IdpSigningKey) {
@@ -51,8 +54,7 @@ pub(crate) async fn start_idp() -> Idp {
         .signing_key(key)
         .spare_key(spare)
         .client(
-            IdpClient::confidential(SHOP, SHOP_SECRET, [REDIRECT])
-                .post_logout_redirect_uri("http://127.0.0.1:9/bye"),
+            IdpClient::confidential(SHOP, SHOP_SECRET, [REDIRECT]).post_logout_redirect_uri(BYE),
         )
         .client(IdpClient::public(SPA, [REDIRECT]));
     let state = IdpState::new(config).unwrap();
@@ -71,6 +73,7 @@ impl Idp {
             .issuer(&self.issuer)
             .api_base_url(&self.base)
             .client_secret(SHOP_SECRET)
+            .post_logout_redirect_uri(BYE)
     }
 
     pub(crate) fn public(&self) -> KukurukuIdBuilder {
@@ -141,4 +144,59 @@ pub(crate) fn location(response: &Response<Bytes>) -> String {
 /// back (a URL whose query `finish_login` reads).
 pub(crate) async fn authorize(attempt: &LoginAttempt) -> String {
     location(&get(attempt.authorize_url(), &BTreeMap::new()).await)
+}
+
+/// What a test does to the sandbox's JSON answers: given the request path, edit the answer.
+pub(crate) type Edit = Arc<dyn Fn(&str, &mut serde_json::Value) + Send + Sync>;
+
+/// A transport (for [`KukurukuIdBuilder::transport`]) to the sandbox that passes every
+/// successful JSON answer through `edit` on its way back.
+pub(crate) fn rewriting(
+    edit: Edit,
+) -> impl Service<
+    Request<Full<Bytes>>,
+    Response = Response<Full<Bytes>>,
+    Error = BoxError,
+    Future = impl Send + 'static,
+> + Clone
++ Send
++ Sync
++ 'static {
+    tower::service_fn(move |request: Request<Full<Bytes>>| {
+        let edit = edit.clone();
+        async move {
+            let path = request.uri().path().to_owned();
+            let response = HttpsTransport::new()?.oneshot(request).await?;
+            let (mut parts, body) = response.into_parts();
+            let mut bytes = body.collect().await?.to_bytes();
+            if parts.status.is_success() {
+                if let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    edit(&path, &mut json);
+                    bytes = Bytes::from(serde_json::to_vec(&json)?);
+                    parts.headers.remove(http::header::CONTENT_LENGTH);
+                }
+            }
+            Ok::<_, BoxError>(Response::from_parts(parts, Full::new(bytes)))
+        }
+    })
+}
+
+/// An edit of the token endpoint's answers only.
+pub(crate) fn on_token_answer(
+    edit: impl Fn(&mut serde_json::Value) + Send + Sync + 'static,
+) -> Edit {
+    Arc::new(move |path: &str, json: &mut serde_json::Value| {
+        if path.ends_with("/protocol/openid-connect/token") {
+            edit(json);
+        }
+    })
+}
+
+/// Logs Ann in with `client`; returns the redirect's result.
+pub(crate) async fn log_in(
+    client: &KukurukuId,
+) -> Result<kukuruku_oidc::Session, kukuruku_oidc::Error> {
+    let attempt = client.start_login_with(as_ann()).await?;
+    let back = authorize(&attempt).await;
+    client.finish_login(attempt, &back).await
 }
