@@ -54,10 +54,15 @@ fn pem(label: &str, der: &[u8]) -> Vec<u8> {
 /// Every form of the provider's RSA public key a confused verifier might use as an HMAC key,
 /// and the client secret.
 fn hmac_keys(jwks: &serde_json::Value) -> Vec<(&'static str, Vec<u8>)> {
-    let public = support::keys().0.to_public_key();
+    let jwk = &jwks["keys"][0];
+    let number = |field: &str| {
+        let bytes = URL_SAFE_NO_PAD.decode(jwk[field].as_str().unwrap()).unwrap();
+        rsa::BigUint::from_bytes_be(&bytes)
+    };
+    // The provider's public key as it publishes it (the sandbox keeps its private key opaque).
+    let public = rsa::RsaPublicKey::new(number("n"), number("e")).unwrap();
     let spki = public.to_public_key_der().unwrap().as_bytes().to_vec();
     let pkcs1 = public.to_pkcs1_der().unwrap().as_bytes().to_vec();
-    let jwk = &jwks["keys"][0];
     vec![
         ("SPKI PEM", pem("PUBLIC KEY", &spki)),
         ("PKCS#1 PEM", pem("RSA PUBLIC KEY", &pkcs1)),
