@@ -9,6 +9,8 @@ use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use crate::error_chain::chain;
+
 /// The most redirects a navigation follows.
 const MAX_REDIRECTS: usize = 10;
 
@@ -64,17 +66,17 @@ impl Browser {
         };
         let request = builder
             .body(Full::new(body))
-            .map_err(|err| format!("bad request for {url}: {err}"))?;
+            .map_err(|err| format!("bad request for {url}: {}", chain(&err)))?;
         let response = self
             .client
             .request(request)
             .await
-            .map_err(|err| format!("{url}: {err}"))?;
+            .map_err(|err| format!("{url}: {}", chain(&err)))?;
         let (parts, body) = response.into_parts();
         let body = body
             .collect()
             .await
-            .map_err(|err| format!("{url}: reading the answer: {err}"))?
+            .map_err(|err| format!("{url}: reading the answer: {}", chain(&err)))?
             .to_bytes();
         Ok(Page {
             url: url.to_owned(),

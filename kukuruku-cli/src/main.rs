@@ -12,12 +12,15 @@ mod browser;
 mod callback;
 mod demo;
 mod diagnose;
+mod error_chain;
 mod json_style;
 mod sandbox_cmd;
 mod secret;
 mod sign_cmd;
 
 use secret::SecretArgs;
+
+use crate::error_chain::chain;
 
 /// Kukuruku SDK command line: a local sandbox, the end-to-end demo, and signature tools.
 #[derive(Debug, Parser)]
@@ -127,7 +130,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
         .enable_all()
         .build()
         .map_err(|err| {
-            eprintln!("kukuruku: cannot start the async runtime: {err}");
+            eprintln!("kukuruku: cannot start the async runtime: {}", chain(&err));
             ExitCode::from(2)
         })
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use kukuruku_sandbox::{KukuPayUser, Merchant, Sandbox};
 
+use crate::error_chain::chain;
 use crate::secret::SecretArgs;
 
 /// Parses `EMAIL,NAME,CURRENCY`.
@@ -18,7 +19,7 @@ pub(crate) fn parse_user(text: &str) -> Result<KukuPayUser, String> {
         );
     };
     let user = KukuPayUser::new(email.trim(), name.trim(), currency.trim());
-    user.validate().map_err(|err| err.to_string())?;
+    user.validate().map_err(|err| chain(&err))?;
     Ok(user)
 }
 
@@ -53,14 +54,7 @@ pub(crate) async fn run(
     let sandbox = match builder.start().await {
         Ok(sandbox) => sandbox,
         Err(err) => {
-            // The sandbox's errors keep their cause behind `source()`: print the chain.
-            let mut message = err.to_string();
-            let mut cause = std::error::Error::source(&err);
-            while let Some(inner) = cause {
-                message = format!("{message}: {inner}");
-                cause = inner.source();
-            }
-            eprintln!("kukuruku sandbox: {message}");
+            eprintln!("kukuruku sandbox: {}", chain(&err));
             return ExitCode::from(2);
         }
     };

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use kukuruku_sign::SecretKey;
 
+use crate::error_chain::chain;
+
 /// The default environment variable holding the secret.
 pub(crate) const DEFAULT_ENV: &str = "KUKURUKU_SECRET_KEY";
 
@@ -25,7 +27,11 @@ impl SecretArgs {
     pub(crate) fn load(&self) -> Result<SecretKey, String> {
         let (mut text, source) = if let Some(path) = &self.secret_file {
             let text = std::fs::read_to_string(path).map_err(|err| {
-                format!("cannot read the secret key from {}: {err}", path.display())
+                format!(
+                    "cannot read the secret key from {}: {}",
+                    path.display(),
+                    chain(&err)
+                )
             })?;
             (text, format!("the file {}", path.display()))
         } else {
@@ -48,6 +54,7 @@ impl SecretArgs {
         while text.ends_with('\n') || text.ends_with('\r') {
             text.pop();
         }
-        SecretKey::new(text).map_err(|err| format!("the secret key in {source} is unusable: {err}"))
+        SecretKey::new(text)
+            .map_err(|err| format!("the secret key in {source} is unusable: {}", chain(&err)))
     }
 }

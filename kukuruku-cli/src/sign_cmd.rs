@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use kukuruku_sign::{Signature, Signer, Verifier, VerifyError};
 
 use crate::diagnose::diagnose;
+use crate::error_chain::chain;
 use crate::secret::SecretArgs;
 
 /// Exit code: the signature matches / the command worked.
@@ -18,14 +19,13 @@ const USAGE: u8 = 2;
 
 fn read_body(file: Option<&Path>) -> Result<Vec<u8>, String> {
     match file {
-        Some(path) if path != Path::new("-") => {
-            std::fs::read(path).map_err(|err| format!("cannot read {}: {err}", path.display()))
-        }
+        Some(path) if path != Path::new("-") => std::fs::read(path)
+            .map_err(|err| format!("cannot read {}: {}", path.display(), chain(&err))),
         _ => {
             let mut body = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut body)
-                .map_err(|err| format!("cannot read the body from stdin: {err}"))?;
+                .map_err(|err| format!("cannot read the body from stdin: {}", chain(&err)))?;
             Ok(body)
         }
     }
@@ -58,7 +58,7 @@ pub(crate) fn sign(secret: &SecretArgs, file: Option<&PathBuf>) -> ExitCode {
 pub(crate) fn verify(secret: &SecretArgs, signature: &str, file: Option<&PathBuf>) -> ExitCode {
     let parsed = match Signature::from_hex(signature.as_bytes()) {
         Ok(parsed) => parsed,
-        Err(err) => return fail("verify", &format!("--signature: {err}")),
+        Err(err) => return fail("verify", &format!("--signature: {}", chain(&err))),
     };
     let key = match secret.load() {
         Ok(key) => key,
@@ -75,7 +75,7 @@ pub(crate) fn verify(secret: &SecretArgs, signature: &str, file: Option<&PathBuf
             ExitCode::from(OK)
         }
         Err(err @ VerifyError::Mismatch) => {
-            eprintln!("kukuruku verify: {err}");
+            eprintln!("kukuruku verify: {}", chain(&err));
             eprintln!("{}", diagnose(&verifier, &body, &parsed).explain());
             ExitCode::from(MISMATCH)
         }

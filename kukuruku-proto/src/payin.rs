@@ -280,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn every_validation_error() {
+    fn every_missing_field() {
         assert!(full().build().is_ok());
         let cases = [
             (
@@ -288,16 +288,39 @@ mod tests {
                     amount: None,
                     ..full()
                 },
-                RequestError::Missing { field: "amount" },
+                "amount",
             ),
-            (full().amount(Amount::ZERO), RequestError::ZeroAmount),
             (
                 PayinRequestBuilder {
                     currency: None,
                     ..full()
                 },
-                RequestError::Missing { field: "currency" },
+                "currency",
             ),
+            (
+                PayinRequestBuilder {
+                    order_number: None,
+                    ..full()
+                },
+                "order_number",
+            ),
+            (
+                PayinRequestBuilder {
+                    client_id: None,
+                    ..full()
+                },
+                "client_id",
+            ),
+        ];
+        for (builder, field) in cases {
+            assert_eq!(builder.build(), Err(RequestError::Missing { field }));
+        }
+    }
+
+    #[test]
+    fn every_invalid_value() {
+        let cases = [
+            (full().amount(Amount::ZERO), RequestError::ZeroAmount),
             (
                 full().currency(Currency::Unknown("EUR".into())),
                 RequestError::UnknownCurrency { code: "EUR".into() },
@@ -314,15 +337,6 @@ mod tests {
                 RequestError::InvalidUrl {
                     field: "callback_url",
                     source: url::ParseError::RelativeUrlWithoutBase,
-                },
-            ),
-            (
-                PayinRequestBuilder {
-                    order_number: None,
-                    ..full()
-                },
-                RequestError::Missing {
-                    field: "order_number",
                 },
             ),
             (
@@ -343,13 +357,6 @@ mod tests {
                 RequestError::UrlWithCredentials {
                     field: "redirect_fail_url",
                 },
-            ),
-            (
-                PayinRequestBuilder {
-                    client_id: None,
-                    ..full()
-                },
-                RequestError::Missing { field: "client_id" },
             ),
             (
                 full().client_id("not-an-email"),

@@ -10,6 +10,7 @@ use kukuruku_proto::{Amount, Currency, MerchantId, Order, OrderId, OrderNumber, 
 use kukuruku_sign::Signer;
 use serde_json::Value;
 
+use crate::error_chain::chain;
 use crate::json_style::{self, Style};
 
 /// The size of the oversized body: one byte over 1 MiB.
@@ -18,6 +19,31 @@ pub(crate) const OVERSIZED_LEN: usize = 1024 * 1024 + 1;
 /// The text the serialisation checks carry, so that escaping changes their bytes: `/` (PHP
 /// escapes it) and `é` (Python's `ensure_ascii` and PHP write it `\u00e9`).
 pub(crate) const DESCRIPTION: &str = "Kukuruku callback check: café/crème";
+
+/// The serialisations the suite tries, one check each: `/` written `\/` (PHP), non-ASCII
+/// written `\uXXXX` (Python's `ensure_ascii`, PHP), spaces after `:` and `,` (Python).
+pub(crate) const STYLES: [Style; 3] = [
+    Style {
+        escape_slash: true,
+        ..COMPACT
+    },
+    Style {
+        ascii_only: true,
+        ..COMPACT
+    },
+    Style {
+        spaced: true,
+        ..COMPACT
+    },
+];
+
+/// Kukuruku's own serialisation: the default [`Style`], as a constant.
+const COMPACT: Style = Style {
+    spaced: false,
+    sort_keys: false,
+    escape_slash: false,
+    ascii_only: false,
+};
 
 /// What every callback of a run has in common.
 #[derive(Debug, Clone)]
@@ -126,7 +152,7 @@ pub(crate) fn fresh_uuid() -> Result<OrderId, String> {
         &hex[16..20],
         &hex[20..32]
     );
-    OrderId::new(uuid).map_err(|err| err.to_string())
+    OrderId::new(uuid).map_err(|err| chain(&err))
 }
 
 #[cfg(test)]
@@ -169,20 +195,7 @@ mod tests {
         let mut order = order();
         order.extra.insert("description".into(), DESCRIPTION.into());
         let compact = compact(&order);
-        for style in [
-            Style {
-                escape_slash: true,
-                ..Style::default()
-            },
-            Style {
-                ascii_only: true,
-                ..Style::default()
-            },
-            Style {
-                spaced: true,
-                ..Style::default()
-            },
-        ] {
+        for style in STYLES {
             let other = styled(&order, style);
             assert_ne!(other, compact, "{style:?}");
             let a: Value = serde_json::from_slice(&other).unwrap();

@@ -22,6 +22,8 @@ use kukuruku_tower::transport::HttpsTransport;
 use tokio::net::TcpStream;
 use url::{Host, Url};
 
+use crate::error_chain::chain;
+
 /// How much of an answer is kept (a callback's answer is a few bytes).
 pub(crate) const ANSWER_LIMIT: usize = 64 * 1024;
 
@@ -246,7 +248,7 @@ impl Http {
     /// A client whose every exchange must be complete within `timeout`.
     pub(crate) fn new(timeout: Duration) -> Result<Self, String> {
         let transport = HttpsTransport::with_connect_timeout(timeout)
-            .map_err(|err| format!("cannot set up the HTTP client: {err}"))?;
+            .map_err(|err| format!("cannot set up the HTTP client: {}", chain(&err)))?;
         Ok(Self { transport, timeout })
     }
 
@@ -332,20 +334,6 @@ fn classify(error: &(dyn StdError + 'static), connect: bool) -> ExchangeError {
         current = error.source();
     }
     ExchangeError::Closed { detail }
-}
-
-/// The messages of an error and its sources, each once, joined with ": ".
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current = Some(error);
-    while let Some(error) = current {
-        let text = error.to_string();
-        if !parts.iter().any(|part| part.contains(&text)) {
-            parts.push(text);
-        }
-        current = error.source();
-    }
-    parts.join(": ")
 }
 
 /// `5 s`, `500 ms`.

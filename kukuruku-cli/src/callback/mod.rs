@@ -8,8 +8,8 @@
 //!   endpoint verifies the raw bytes); an oversized body refused at once; a `GET` not served.
 //!
 //! One concept per file: [`body`] builds the callbacks, [`exchange`] does one HTTP exchange,
-//! [`send`] is the `send` command, [`checks`] judges each check, [`check`] runs the suite and
-//! [`report`] prints it (text or JSON).
+//! [`send`] is the `send` command, [`check`] runs the suite (one file per group of checks, each
+//! sending and judging) and [`report`] prints it (text or JSON).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -17,11 +17,11 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use kukuruku_proto::{Amount, Currency, MerchantId, OrderType};
 
+use crate::error_chain::chain;
 use crate::secret::SecretArgs;
 
 mod body;
 mod check;
-mod checks;
 mod exchange;
 mod report;
 mod send;
@@ -199,7 +199,7 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_merchant_id(text: &str) -> Result<MerchantId, String> {
-    MerchantId::new(text).map_err(|err| err.to_string())
+    MerchantId::new(text).map_err(|err| chain(&err))
 }
 
 fn parse_amount(text: &str) -> Result<Amount, String> {
@@ -207,7 +207,7 @@ fn parse_amount(text: &str) -> Result<Amount, String> {
         .trim()
         .parse()
         .map_err(|_| format!("{text:?} is not a whole number of minor units (e.g. 50000)"))?;
-    let amount = Amount::new(units).map_err(|err| err.to_string())?;
+    let amount = Amount::new(units).map_err(|err| chain(&err))?;
     if amount.is_zero() {
         return Err("the amount must be more than 0".to_owned());
     }

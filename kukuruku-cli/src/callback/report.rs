@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::checks::{CheckResult, Outcome, Step, excerpt, got, millis};
+use super::check::{CheckResult, Outcome, Step, excerpt, got, millis};
 use super::exchange::{Target, human};
 use super::{FAILED, OK};
 

@@ -8,9 +8,10 @@ use kukuruku_proto::{OrderId, OrderNumber, OrderStatus};
 use kukuruku_sign::Signer;
 
 use super::body::{self, Template};
-use super::checks::{self, Accepting, Outcome, millis};
+use super::check::{self, Accepting, Outcome, millis};
 use super::exchange::{Answer, ExchangeError, Http, Outgoing, Target, printable};
 use super::{FAILED, OK, SendArgs, load_secret, usage};
+use crate::error_chain::chain;
 
 /// Sends the callback and prints the exchange.
 pub(crate) async fn run(args: SendArgs) -> ExitCode {
@@ -37,7 +38,7 @@ pub(crate) async fn run(args: SendArgs) -> ExitCode {
         return usage("send", &err);
     }
     if let Err(err) = target.reachable(args.timeout).await {
-        return usage("send", &format!("cannot reach {target}: {err}"));
+        return usage("send", &format!("cannot reach {target}: {}", chain(&err)));
     }
     let exchange = http.send(&target, &outgoing).await;
     match &exchange.result {
@@ -46,7 +47,7 @@ pub(crate) async fn run(args: SendArgs) -> ExitCode {
                 return usage("send", &err);
             }
             let (outcome, message) = if order.status.is_known() || answer.status.is_success() {
-                checks::accept(&exchange, Accepting::Valid)
+                check::accept(&exchange, Accepting::Valid)
             } else {
                 (
                     Outcome::Fail,
@@ -72,10 +73,12 @@ pub(crate) async fn run(args: SendArgs) -> ExitCode {
                 FAILED
             })
         }
-        Err(err @ ExchangeError::Connect { .. }) => usage("send", &format!("{target}: {err}")),
+        Err(err @ ExchangeError::Connect { .. }) => {
+            usage("send", &format!("{target}: {}", chain(err)))
+        }
         Err(_) => {
             // The same explanation as the suite's (a timeout, a broken or non-HTTP answer).
-            let (_, message) = checks::accept(&exchange, Accepting::Valid);
+            let (_, message) = check::accept(&exchange, Accepting::Valid);
             eprintln!(
                 "kukuruku callback send: {target}: {}",
                 message.unwrap_or_default()
@@ -92,14 +95,17 @@ fn order(args: &SendArgs) -> Result<kukuruku_proto::Order, String> {
         return Err("--status is empty: e.g. paid, created, cancelled".to_owned());
     }
     let id = match &args.order_id {
-        Some(id) => OrderId::new(id.trim()).map_err(|err| format!("--order-id: {err}"))?,
+        Some(id) => {
+            OrderId::new(id.trim()).map_err(|err| format!("--order-id: {}", chain(&err)))?
+        }
         None => body::fresh_uuid()?,
     };
     let number = match &args.order_number {
         Some(number) => number.clone(),
         None => format!("kukuruku-send-{}", body::random_hex(4)?),
     };
-    let number = OrderNumber::new(number).map_err(|err| format!("--order-number: {err}"))?;
+    let number =
+        OrderNumber::new(number).map_err(|err| format!("--order-number: {}", chain(&err)))?;
     let template = Template {
         merchant_id: args.fields.merchant_id.clone(),
         amount: args.fields.amount,
@@ -110,7 +116,7 @@ fn order(args: &SendArgs) -> Result<kukuruku_proto::Order, String> {
 }
 
 fn print_request(target: &Target, outgoing: &Outgoing) -> Result<(), String> {
-    let headers = outgoing.headers().map_err(|err| err.to_string())?;
+    let headers = outgoing.headers().map_err(|err| chain(&err))?;
     let body = outgoing.body.clone().unwrap_or_default();
     let mut out = io::stdout().lock();
     let mut write = || -> io::Result<()> {
@@ -123,7 +129,7 @@ fn print_request(target: &Target, outgoing: &Outgoing) -> Result<(), String> {
         writeln!(out, "> {}", printable(&body))?;
         out.flush()
     };
-    write().map_err(|err| format!("cannot write to stdout: {err}"))
+    write().map_err(|err| format!("cannot write to stdout: {}", chain(&err)))
 }
 
 fn print_answer(answer: &Answer, elapsed: &str) -> Result<(), String> {
@@ -148,5 +154,5 @@ fn print_answer(answer: &Answer, elapsed: &str) -> Result<(), String> {
         }
         out.flush()
     };
-    write().map_err(|err| format!("cannot write to stdout: {err}"))
+    write().map_err(|err| format!("cannot write to stdout: {}", chain(&err)))
 }

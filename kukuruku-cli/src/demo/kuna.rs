@@ -10,6 +10,7 @@ use super::format::redact;
 use super::setup::Demo;
 use super::transcript::{Step, Transcript, step};
 use super::{BUYER, STEP_TIMEOUT, USER_AGENT};
+use crate::error_chain::chain;
 
 /// Steps 17–19, in order.
 pub(super) async fn kuna(t: &mut Transcript, demo: &Demo) -> Result<(), ()> {
@@ -32,7 +33,7 @@ pub(super) async fn kuna(t: &mut Transcript, demo: &Demo) -> Result<(), ()> {
     step(t, "Kuna: invalidate, the widget refuses", async {
         kuna.invalidate(&session.customer.id)
             .await
-            .map_err(|err| err.to_string())?;
+            .map_err(|err| chain(&err))?;
         let page = demo.browser.get(session.url.expose_secret()).await?;
         if page.status != StatusCode::UNAUTHORIZED || !page.text().contains(r#""valid":false"#) {
             return Err(format!("{} {}", page.status, page.text()));
@@ -64,7 +65,7 @@ async fn open_widget(demo: &Demo) -> Step<(KunaClient<HttpsTransport>, WidgetSes
     .institution_id(sandbox.kuna_institution_id())
     .timeout(STEP_TIMEOUT)
     .build()
-    .map_err(|err| err.to_string())?;
+    .map_err(|err| chain(&err))?;
     let customer = NewCustomer::builder()
         .email(BUYER)
         .first_name("Bea")
@@ -74,11 +75,11 @@ async fn open_widget(demo: &Demo) -> Step<(KunaClient<HttpsTransport>, WidgetSes
         .residence_address("1 Demo Street")
         .external_id("demo-user-1")
         .build()
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| chain(&err))?;
     let session = kuna
         .open_widget(&customer, USER_AGENT)
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| chain(&err))?;
     let created = &session.customer;
     let lines = vec![
         format!(

@@ -18,6 +18,8 @@ use kukuruku_proto::OrderStatus;
 use kukuruku_sandbox::merchant::ExampleMerchant;
 use tokio::sync::mpsc;
 
+use crate::error_chain::chain;
+
 /// The attempt store's client key: the demo serves one local browser. A real shop keys each
 /// attempt by its requester (peer IP, session-cookie id), see `AttemptStore::insert`.
 const DEMO_CLIENT: &str = "local-browser";
@@ -114,7 +116,7 @@ async fn on_play(State(shop): State<Arc<Shop>>, RawQuery(query): RawQuery) -> Re
         }
         Err(err) => (
             StatusCode::BAD_REQUEST,
-            format!("auto-login refused: {err}"),
+            format!("auto-login refused: {}", chain(&err)),
         )
             .into_response(),
     }
@@ -130,11 +132,19 @@ async fn on_auth_callback(State(shop): State<Arc<Shop>>, RawQuery(query): RawQue
         .await
     {
         Ok(session) => session,
-        Err(err) => return (StatusCode::FORBIDDEN, format!("login failed: {err}")).into_response(),
+        Err(err) => {
+            return (
+                StatusCode::FORBIDDEN,
+                format!("login failed: {}", chain(&err)),
+            )
+                .into_response();
+        }
     };
     let profile = match shop.kukuruku_id.profile(&session).await {
         Ok(profile) => profile,
-        Err(err) => return (StatusCode::BAD_GATEWAY, format!("profile: {err}")).into_response(),
+        Err(err) => {
+            return (StatusCode::BAD_GATEWAY, format!("profile: {}", chain(&err))).into_response();
+        }
     };
     let order_id = session.order_id().map(str::to_owned);
     let order_paid = order_id

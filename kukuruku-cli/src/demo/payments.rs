@@ -12,6 +12,7 @@ use super::format::{body_text, rub};
 use super::setup::{Demo, random_hex};
 use super::transcript::{Step, Transcript, step};
 use super::{BUYER, MERCHANT_ID, PAYEE, STEP_TIMEOUT};
+use crate::error_chain::chain;
 
 /// Steps 1–8: payin, pay page, callback, status, payout.
 pub(super) async fn payments(t: &mut Transcript, demo: &Demo) -> Result<(), ()> {
@@ -55,7 +56,7 @@ pub(super) async fn payments(t: &mut Transcript, demo: &Demo) -> Result<(), ()> 
 async fn create_payin(demo: &Demo, order_number: &str) -> Step<PayinCreated> {
     let merchant_url = &demo.merchant_url;
     let payin = PayinRequest::builder()
-        .amount(Amount::new(50_000).map_err(|err| err.to_string())?)
+        .amount(Amount::new(50_000).map_err(|err| chain(&err))?)
         .currency(Currency::Rub)
         .callback_url(demo.merchant.callback_url())
         .order_number(order_number.to_owned())
@@ -63,13 +64,13 @@ async fn create_payin(demo: &Demo, order_number: &str) -> Step<PayinCreated> {
         .redirect_fail_url(format!("{merchant_url}/shop/fail"))
         .client_id(BUYER)
         .build()
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| chain(&err))?;
     let body = body_text(&payin, demo.client.config());
     let created = demo
         .client
         .create_payin(&payin)
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| chain(&err))?;
     let lines = vec![
         format!("→ POST /api/v1/orders/payins (signed) {body}"),
         format!("← 200 token {}", created.token.as_str()),
@@ -168,11 +169,7 @@ async fn payin_callback(demo: &Demo, order: &OrderId) -> Step<()> {
 
 /// 6. The merchant asks for the status (the answer is signed; the client verifies it).
 async fn order_status(demo: &Demo, order: &OrderId) -> Step<()> {
-    let answer = demo
-        .client
-        .order(order)
-        .await
-        .map_err(|err| err.to_string())?;
+    let answer = demo.client.order(order).await.map_err(|err| chain(&err))?;
     if answer.status != OrderStatus::Paid {
         return Err(format!("status {}, expected paid", answer.status));
     }
@@ -194,19 +191,19 @@ async fn order_status(demo: &Demo, order: &OrderId) -> Step<()> {
 /// 7. A payout to a KukuPay user.
 async fn create_payout(demo: &Demo, order_number: &str) -> Step<OrderId> {
     let payout = PayoutRequest::builder()
-        .amount(Amount::new(10_000).map_err(|err| err.to_string())?)
+        .amount(Amount::new(10_000).map_err(|err| chain(&err))?)
         .currency(Currency::Rub)
         .order_number(format!("{order_number}-payout"))
         .callback_url(demo.merchant.callback_url())
         .user_email(PAYEE)
         .build()
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| chain(&err))?;
     let body = body_text(&payout, demo.client.config());
     let created = demo
         .client
         .create_payout(&payout)
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| chain(&err))?;
     Ok((
         created.uuid.clone(),
         vec![

@@ -12,6 +12,7 @@ use super::identity::{choose_user, finish_at_merchant, to_login_page};
 use super::merchant::LoggedIn;
 use super::setup::Demo;
 use super::transcript::{Step, Transcript, step};
+use crate::error_chain::chain;
 
 /// What the Play order is worth, in minor units (250.00 RUB).
 const PLAY_AMOUNT: u64 = 25_000;
@@ -78,7 +79,7 @@ async fn create_and_pay(demo: &Demo) -> Step<(String, String)> {
     let url = format!("{}/play", demo.sandbox.control_url());
     let answer = demo.browser.post_json(&url, &body).await?;
     let json: serde_json::Value = serde_json::from_slice(&answer.body)
-        .map_err(|err| format!("{} {}: {err}", answer.status, answer.text()))?;
+        .map_err(|err| format!("{} {}: {}", answer.status, answer.text(), chain(&err)))?;
     let (Some(order_id), Some(redirect)) = (json["order_id"].as_str(), json["redirect"].as_str())
     else {
         return Err(format!("{} {}", answer.status, answer.text()));
@@ -123,7 +124,7 @@ async fn callback_credits(
     started: Instant,
     login: &LoggedIn,
 ) -> Step<()> {
-    let order = OrderId::new(order_id).map_err(|err| err.to_string())?;
+    let order = OrderId::new(order_id).map_err(|err| chain(&err))?;
     let arrival = demo.callback_for(&order).await?;
     if arrival.callback.status != OrderStatus::Paid {
         return Err(format!("the callback says {}", arrival.callback.status));

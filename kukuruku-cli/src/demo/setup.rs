@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use super::merchant::{LoggedIn, Shop};
 use super::{BUYER, BUYER_NAME, MERCHANT_ID, PAYEE, STEP_TIMEOUT};
 use crate::browser::Browser;
+use crate::error_chain::chain;
 
 /// Everything the steps share.
 pub(super) struct Demo {
@@ -57,10 +58,10 @@ pub(super) fn random_hex(bytes: usize) -> Result<String, String> {
 
 /// Setup: a secret for this run only, the sandbox, the example merchant, the SDK clients.
 pub(super) async fn start() -> Result<(Demo, Vec<String>), String> {
-    let key = SecretKey::new(random_hex(32)?).map_err(|err| err.to_string())?;
+    let key = SecretKey::new(random_hex(32)?).map_err(|err| chain(&err))?;
     let (merchant, listener) = ExampleMerchant::bind(Verifier::new(&key), Failure::None)
         .await
-        .map_err(|err| format!("the merchant cannot listen: {err}"))?;
+        .map_err(|err| format!("the merchant cannot listen: {}", chain(&err)))?;
     let merchant_url = merchant.url().to_owned();
     let sandbox = start_sandbox(key.clone(), merchant.callback_url()).await?;
 
@@ -75,7 +76,7 @@ pub(super) async fn start() -> Result<(Demo, Vec<String>), String> {
     .api_base_url(sandbox.api_url())
     .timeout(STEP_TIMEOUT)
     .build()
-    .map_err(|err| err.to_string())?;
+    .map_err(|err| chain(&err))?;
     let (app, logins) = Shop::router(merchant.clone(), kukuruku_id);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -84,7 +85,7 @@ pub(super) async fn start() -> Result<(Demo, Vec<String>), String> {
     let client = Client::builder(MERCHANT_ID, key)
         .base_url(sandbox.api_url())
         .build()
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| chain(&err))?;
     let lines = vec![
         format!(
             "sandbox   {} (merchant {MERCHANT_ID}, a secret generated for this run)",
@@ -128,5 +129,5 @@ async fn start_sandbox(key: SecretKey, callback_url: String) -> Result<Sandbox, 
         )
         .start()
         .await
-        .map_err(|err| err.to_string())
+        .map_err(|err| chain(&err))
 }

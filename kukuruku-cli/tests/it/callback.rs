@@ -163,6 +163,17 @@ fn serve(app: Router) -> Server {
     serve_on(SocketAddr::from(([127, 0, 0, 1], 0)), app)
 }
 
+/// A receiver that makes one mistake, served on a loopback port.
+fn serve_mistaken(mistake: Mistake) -> Server {
+    serve(
+        Receiver {
+            mistake: Some(mistake),
+            ..Receiver::default()
+        }
+        .app(),
+    )
+}
+
 fn serve_on(addr: SocketAddr, app: Router) -> Server {
     let listener = TcpListener::bind(addr).unwrap();
     listener.set_nonblocking(true).unwrap();
@@ -644,13 +655,7 @@ fn each_signature_mistake_fails_only_its_own_check() {
 
 #[test]
 fn a_receiver_that_answers_500_to_a_repeat_fails_the_repeat() {
-    let server = serve(
-        Receiver {
-            mistake: Some(Mistake::RefuseRepeat),
-            ..Receiver::default()
-        }
-        .app(),
-    );
+    let server = serve_mistaken(Mistake::RefuseRepeat);
     let (code, report) = check(&server.url, &[]);
     fails_exactly(code, &report, &["repeat"]);
     let text = message(&report, "repeat");
@@ -668,13 +673,7 @@ fn a_receiver_that_answers_500_to_a_repeat_fails_the_repeat() {
 
 #[test]
 fn a_receiver_that_refuses_a_stale_status_fails_stale_after_final() {
-    let server = serve(
-        Receiver {
-            mistake: Some(Mistake::RefuseStale),
-            ..Receiver::default()
-        }
-        .app(),
-    );
+    let server = serve_mistaken(Mistake::RefuseStale);
     let (code, report) = check(&server.url, &[]);
     fails_exactly(code, &report, &["stale-after-final"]);
     assert!(message(&report, "stale-after-final").contains("out of order"));
@@ -682,13 +681,7 @@ fn a_receiver_that_refuses_a_stale_status_fails_stale_after_final() {
 
 #[test]
 fn a_receiver_slower_than_the_timeout_fails_without_making_the_suite_wait() {
-    let server = serve(
-        Receiver {
-            mistake: Some(Mistake::Slow(Duration::from_millis(1500))),
-            ..Receiver::default()
-        }
-        .app(),
-    );
+    let server = serve_mistaken(Mistake::Slow(Duration::from_millis(1500)));
     let start = Instant::now();
     let (code, report) = check(&server.url, &["--timeout", "1s"]);
     let took = start.elapsed();
@@ -715,13 +708,7 @@ fn a_receiver_slower_than_the_timeout_fails_without_making_the_suite_wait() {
 
 #[test]
 fn a_receiver_without_a_size_limit_fails_the_oversized_body() {
-    let server = serve(
-        Receiver {
-            mistake: Some(Mistake::NoLimit),
-            ..Receiver::default()
-        }
-        .app(),
-    );
+    let server = serve_mistaken(Mistake::NoLimit);
     let (code, report) = check(&server.url, &[]);
     fails_exactly(code, &report, &["refuses-oversized-body"]);
     assert!(message(&report, "refuses-oversized-body").contains("413"));
@@ -729,13 +716,7 @@ fn a_receiver_without_a_size_limit_fails_the_oversized_body() {
 
 #[test]
 fn a_receiver_that_serves_get_fails_refuses_get() {
-    let server = serve(
-        Receiver {
-            mistake: Some(Mistake::ServeGet),
-            ..Receiver::default()
-        }
-        .app(),
-    );
+    let server = serve_mistaken(Mistake::ServeGet);
     let (code, report) = check(&server.url, &[]);
     fails_exactly(code, &report, &["refuses-get"]);
     assert!(message(&report, "refuses-get").contains("catch-all"));

@@ -56,7 +56,9 @@ fn pem(label: &str, der: &[u8]) -> Vec<u8> {
 fn hmac_keys(jwks: &serde_json::Value) -> Vec<(&'static str, Vec<u8>)> {
     let jwk = &jwks["keys"][0];
     let number = |field: &str| {
-        let bytes = URL_SAFE_NO_PAD.decode(jwk[field].as_str().unwrap()).unwrap();
+        let bytes = URL_SAFE_NO_PAD
+            .decode(jwk[field].as_str().unwrap())
+            .unwrap();
         rsa::BigUint::from_bytes_be(&bytes)
     };
     // The provider's public key as it publishes it (the sandbox keeps its private key opaque).

@@ -214,21 +214,9 @@ async fn every_validation_error_is_typed_and_nothing_is_sent() {
     let client = mock.client(Credentials::api_key("k"));
     let e = |field: &'static str, problem: Problem| ValidationError { field, problem };
 
-    let invalid = |err: Error| match err {
-        Error::Invalid(v) => v,
-        other => panic!("{other:?}"),
-    };
+    assert_eq!(invalid(client.customer(" ").await), e("id", Problem::Empty));
     assert_eq!(
-        invalid(client.customer(" ").await.unwrap_err()),
-        e("id", Problem::Empty)
-    );
-    assert_eq!(
-        invalid(
-            client
-                .update_customer(&CustomerUpdate::new("c"))
-                .await
-                .unwrap_err()
-        ),
+        invalid(client.update_customer(&CustomerUpdate::new("c")).await),
         e("id", Problem::NothingToUpdate)
     );
     assert_eq!(
@@ -236,7 +224,6 @@ async fn every_validation_error_is_typed_and_nothing_is_sent() {
             client
                 .update_customer(&CustomerUpdate::new("c").email("x@"))
                 .await
-                .unwrap_err()
         ),
         e("email", Problem::InvalidEmail)
     );
@@ -245,17 +232,11 @@ async fn every_validation_error_is_typed_and_nothing_is_sent() {
             client
                 .update_customer(&CustomerUpdate::new("c").phone_number("+1 555"))
                 .await
-                .unwrap_err()
         ),
         e("phoneNumber", Problem::InvalidPhone)
     );
     assert_eq!(
-        invalid(
-            client
-                .find_customers(&CustomerQuery::new().take(0))
-                .await
-                .unwrap_err()
-        ),
+        invalid(client.find_customers(&CustomerQuery::new().take(0)).await),
         e("take", Problem::ZeroTake)
     );
     assert_eq!(
@@ -263,20 +244,19 @@ async fn every_validation_error_is_typed_and_nothing_is_sent() {
             client
                 .find_customers(&CustomerQuery::new().external_id(""))
                 .await
-                .unwrap_err()
         ),
         e("externalId", Problem::Empty)
     );
     assert_eq!(
-        invalid(client.ramp_token("c", "").await.unwrap_err()),
+        invalid(client.ramp_token("c", "").await),
         e("userAgent", Problem::Empty)
     );
     assert_eq!(
-        invalid(client.ramp_token("", "UA").await.unwrap_err()),
+        invalid(client.ramp_token("", "UA").await),
         e("customerId", Problem::Empty)
     );
     assert_eq!(
-        invalid(client.invalidate("").await.unwrap_err()),
+        invalid(client.invalidate("").await),
         e("customerId", Problem::Empty)
     );
     let no_external = NewCustomer::builder()
@@ -289,10 +269,18 @@ async fn every_validation_error_is_typed_and_nothing_is_sent() {
         .build()
         .unwrap();
     assert_eq!(
-        invalid(client.open_widget(&no_external, "UA").await.unwrap_err()),
+        invalid(client.open_widget(&no_external, "UA").await),
         e("externalId", Problem::Missing)
     );
     assert!(mock.seen().is_empty(), "nothing may be sent");
+}
+
+/// The validation error of a call that must fail before anything is sent.
+fn invalid<T: std::fmt::Debug>(result: Result<T, Error>) -> ValidationError {
+    match result {
+        Err(Error::Invalid(v)) => v,
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test]

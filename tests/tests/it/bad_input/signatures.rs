@@ -94,8 +94,8 @@ async fn php_style_bytes_verify_because_verification_is_over_raw_bytes() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
 }
 
-#[tokio::test]
-async fn order_status_checks_the_d1_signature_and_merchant_id() {
+/// A sandbox with one order (`status-1`), an HTTP client, and the order's token.
+async fn sandbox_with_an_order() -> (Sandbox, Http, String) {
     let sandbox = start_sandbox().await;
     let http = Http::default();
     let created = http
@@ -105,6 +105,12 @@ async fn order_status_checks_the_d1_signature_and_merchant_id() {
         )
         .await;
     let token = created.json()["token"].as_str().unwrap().to_owned();
+    (sandbox, http, token)
+}
+
+#[tokio::test]
+async fn order_status_signed_over_empty_object_answers_the_signed_order() {
+    let (sandbox, http, token) = sandbox_with_an_order().await;
     let url = format!("{}/api/v1/orders/{token}?merchant_id=1", sandbox.api_url());
     let d1 = sign(b"{}");
 
@@ -129,7 +135,12 @@ async fn order_status_checks_the_d1_signature_and_merchant_id() {
         answer.text()
     );
     assert!(answer.text().contains(r#"","updated_at":""#));
+}
 
+#[tokio::test]
+async fn order_status_refuses_a_missing_or_wrong_d1_signature() {
+    let (sandbox, http, token) = sandbox_with_an_order().await;
+    let url = format!("{}/api/v1/orders/{token}?merchant_id=1", sandbox.api_url());
     // Missing, wrong or otherwise-signed: 401.
     for (name, headers) in [
         ("no signature", vec![]),
@@ -154,7 +165,12 @@ async fn order_status_checks_the_d1_signature_and_merchant_id() {
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{name}");
         assert_eq!(answer.text(), INVALID_SIGNATURE, "{name}");
     }
+}
 
+#[tokio::test]
+async fn order_status_checks_the_merchant_id_and_the_order() {
+    let (sandbox, http, token) = sandbox_with_an_order().await;
+    let d1 = sign(b"{}");
     // merchant_id missing or not the key's: 400.
     let bare = format!("{}/api/v1/orders/{token}", sandbox.api_url());
     let answer = http

@@ -2,7 +2,7 @@
 
 use http::StatusCode;
 use http::header::LOCATION;
-use kukuruku_e2e::{Http, WAIT, client, recorded, shop, start_sandbox};
+use kukuruku_e2e::{Answer, Http, WAIT, client, recorded, shop, start_sandbox};
 use kukuruku_proto::{Amount, Currency, OrderId, OrderStatus, OrderType, PayinRequest};
 use kukuruku_sandbox::DeliveryOutcome;
 use kukuruku_sandbox::merchant::Failure;
@@ -167,24 +167,14 @@ async fn control_api_cancels_expires_and_refuses_disallowed_moves() {
 
     // created → cancelled.
     let a = create(&sandbox, &shop, "order-cancel").await;
-    let answer = http
-        .post_json(
-            &format!("{control}/orders/{}/status", a.token.as_str()),
-            r#"{"status":"cancelled"}"#,
-        )
-        .await;
+    let answer = set_status(&http, &control, a.token.as_str(), "cancelled").await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     assert_eq!(answer.json()["status"], "cancelled");
     let id = a.token.as_str().to_owned();
     assert!(recorded(&shop, &id, OrderStatus::Cancelled).await);
 
     // cancelled → paid: 409, no callback.
-    let refused = http
-        .post_json(
-            &format!("{control}/orders/{}/status", a.token.as_str()),
-            r#"{"status":"paid"}"#,
-        )
-        .await;
+    let refused = set_status(&http, &control, a.token.as_str(), "paid").await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(
         refused.err().contains("from cancelled to paid"),
@@ -215,12 +205,7 @@ async fn control_api_cancels_expires_and_refuses_disallowed_moves() {
 
     // created → expired.
     let c = create(&sandbox, &shop, "order-expire").await;
-    let answer = http
-        .post_json(
-            &format!("{control}/orders/{}/status", c.token.as_str()),
-            r#"{"status":"expired"}"#,
-        )
-        .await;
+    let answer = set_status(&http, &control, c.token.as_str(), "expired").await;
     assert_eq!(answer.status, StatusCode::OK);
     let id = c.token.as_str().to_owned();
     assert!(recorded(&shop, &id, OrderStatus::Expired).await);
@@ -242,8 +227,21 @@ async fn control_api_cancels_expires_and_refuses_disallowed_moves() {
         .await;
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
 
-    // The callback log over HTTP: every delivery with its attempts and outcome.
     sandbox.settled_callbacks(WAIT).await;
+    assert_callback_log(&http, &control, &shop.callback_url()).await;
+}
+
+/// Moves an order by the control API: `POST {control}/orders/{token}/status`.
+async fn set_status(http: &Http, control: &str, token: &str, status: &str) -> Answer {
+    http.post_json(
+        &format!("{control}/orders/{token}/status"),
+        &format!(r#"{{"status":"{status}"}}"#),
+    )
+    .await
+}
+
+/// The callback log over HTTP: every delivery with its attempts and outcome.
+async fn assert_callback_log(http: &Http, control: &str, callback_url: &str) {
     let log = http.get(&format!("{control}/callbacks")).await;
     assert_eq!(log.status, StatusCode::OK);
     let log = log.json();
@@ -261,7 +259,7 @@ async fn control_api_cancels_expires_and_refuses_disallowed_moves() {
     for entry in entries {
         assert_eq!(entry["outcome"], "delivered");
         assert_eq!(entry["attempts"][0]["http_status"], 200);
-        assert_eq!(entry["url"], shop.callback_url());
+        assert_eq!(entry["url"], callback_url);
         assert_eq!(entry["signature"].as_str().unwrap().len(), 128);
     }
 }
