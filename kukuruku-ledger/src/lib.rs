@@ -10,10 +10,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod audit;
+mod client;
 mod error;
 mod event;
 mod order;
 mod outcome;
+mod reconciler;
+mod route;
+mod server;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
@@ -21,10 +25,14 @@ mod timestamp;
 mod update;
 
 pub use audit::AuditEntry;
+pub use client::LedgerClient;
 pub use error::{Cause, Error};
 pub use event::{Completion, Event, EventId};
 pub use order::{NewOrder, OrderKey, OrderRecord};
 pub use outcome::{Outcome, Recorded};
+pub use reconciler::{Pass, Reconciler, StatusSource};
+pub use route::{NOT_RECORDED_BODY, UNKNOWN_STATUS_BODY, callback_route, callback_route_with};
+pub use server::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Server};
 pub use store::{BoxFuture, Store};
 pub use update::{Source, Update};
 
