@@ -7,7 +7,9 @@ use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Body;
 use http_body_util::Full;
-use kukuruku_proto::{OrderId, OrderNumber, PayinCreated, PayinRequest, PayoutCreated, PayoutRequest};
+use kukuruku_proto::{
+    OrderId, OrderNumber, PayinCreated, PayinRequest, PayoutCreated, PayoutRequest,
+};
 use kukuruku_tower::{BoxError, Client};
 use tower_service::Service;
 

@@ -31,7 +31,9 @@ pub enum Error {
         supported: i64,
     },
     /// The database refuses writes (a read-only file, folder or mount, or `query_only`).
-    #[error("the ledger database is read-only: check the permissions of the file, its folder and the mount")]
+    #[error(
+        "the ledger database is read-only: check the permissions of the file, its folder and the mount"
+    )]
     ReadOnly(#[source] Cause),
     /// The disk (or the database's size limit) is full.
     #[error("the ledger database is full: free disk space or raise the size limit")]
@@ -87,7 +89,10 @@ impl Error {
     /// database's general failure. `false` for those that need a fix: a newer schema, a
     /// malformed row, a read-only or full database.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Self::Busy(_) | Self::Database(_) | Self::WriterStopped)
+        matches!(
+            self,
+            Self::Busy(_) | Self::Database(_) | Self::WriterStopped
+        )
     }
 }
 

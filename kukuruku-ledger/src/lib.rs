@@ -36,9 +36,9 @@ pub use server::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Server};
 pub use store::{BoxFuture, Store};
 pub use update::{Source, Update};
 
-#[cfg(feature = "sqlite")]
-pub use sqlite::{DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore};
 /// rusqlite, re-exported (feature `sqlite`): the connection type of
 /// [`SqliteStore::complete_with`] and [`SqliteStore::with_transaction`].
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore};

@@ -168,7 +168,11 @@ impl Reconciler {
             }
             Err(error) => {
                 pass.failed += 1;
-                tracing::warn!(order = id.as_str(), error = &*error as &dyn std::error::Error, "reconciler: status call failed");
+                tracing::warn!(
+                    order = id.as_str(),
+                    error = &*error as &dyn std::error::Error,
+                    "reconciler: status call failed"
+                );
             }
         }
         let next = self.store.now() + self.delay(order.checks);

@@ -105,9 +105,21 @@ async fn receive(
             let outcome = recorded.outcome;
             let (id, status) = (id.as_str(), status.as_str());
             match outcome {
-                Outcome::Conflict => tracing::warn!(order = id, status, "kukuruku callback contradicts the recorded status: not applied, a human should look"),
-                Outcome::Mismatch => tracing::error!(order = id, status, "kukuruku callback's order number belongs to another order: not applied, a human should look"),
-                Outcome::Unrecognised => tracing::warn!(order = id, status, "kukuruku callback with an unknown status: answered 422 so that it comes again after an upgrade"),
+                Outcome::Conflict => tracing::warn!(
+                    order = id,
+                    status,
+                    "kukuruku callback contradicts the recorded status: not applied, a human should look"
+                ),
+                Outcome::Mismatch => tracing::error!(
+                    order = id,
+                    status,
+                    "kukuruku callback's order number belongs to another order: not applied, a human should look"
+                ),
+                Outcome::Unrecognised => tracing::warn!(
+                    order = id,
+                    status,
+                    "kukuruku callback with an unknown status: answered 422 so that it comes again after an upgrade"
+                ),
                 _ => tracing::info!(order = id, status, %outcome, "kukuruku callback recorded"),
             }
             if outcome.acknowledges() {

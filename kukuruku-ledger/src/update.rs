@@ -81,7 +81,9 @@ impl Update {
     /// The order as the status call returned it.
     pub fn reconciled(order: Order) -> Self {
         // Serialising an `Order` (strings, integers, JSON values) cannot fail.
-        let body = serde_json::to_vec(&order).map(Bytes::from).unwrap_or_default();
+        let body = serde_json::to_vec(&order)
+            .map(Bytes::from)
+            .unwrap_or_default();
         Self {
             order,
             body,

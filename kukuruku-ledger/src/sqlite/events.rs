@@ -53,7 +53,11 @@ pub(crate) fn claim(
 }
 
 /// [`Store::complete`](crate::Store::complete).
-pub(crate) fn complete(conn: &Connection, id: EventId, now: SystemTime) -> Result<Completion, Error> {
+pub(crate) fn complete(
+    conn: &Connection,
+    id: EventId,
+    now: SystemTime,
+) -> Result<Completion, Error> {
     let done: Option<Option<i64>> = conn
         .query_row("SELECT done_at FROM events WHERE id = ?1", [id.0], |row| {
             row.get(0)

@@ -233,7 +233,10 @@ impl Store for SqliteStore {
     fn record_order<'a>(&'a self, order: &'a NewOrder) -> BoxFuture<'a, Result<(), Error>> {
         let order = order.clone();
         let now = self.clock.now();
-        Box::pin(self.writer.run(move |conn| orders::record(conn, &order, now)))
+        Box::pin(
+            self.writer
+                .run(move |conn| orders::record(conn, &order, now)),
+        )
     }
 
     fn attach_id<'a>(
@@ -258,9 +261,11 @@ impl Store for SqliteStore {
     }
 
     fn order(&self, key: OrderKey) -> BoxFuture<'_, Result<Option<OrderRecord>, Error>> {
-        Box::pin(self.writer.run(move |conn| {
-            orders::find(conn, &key).map(|found| found.map(|(_, record)| record))
-        }))
+        Box::pin(
+            self.writer.run(move |conn| {
+                orders::find(conn, &key).map(|found| found.map(|(_, record)| record))
+            }),
+        )
     }
 
     fn audit<'a>(&'a self, id: &'a OrderId) -> BoxFuture<'a, Result<Vec<AuditEntry>, Error>> {
@@ -308,7 +313,10 @@ impl Store for SqliteStore {
 
     fn complete(&self, event: EventId) -> BoxFuture<'_, Result<Completion, Error>> {
         let now = self.clock.now();
-        Box::pin(self.writer.run(move |conn| events::complete(conn, event, now)))
+        Box::pin(
+            self.writer
+                .run(move |conn| events::complete(conn, event, now)),
+        )
     }
 
     fn now(&self) -> SystemTime {

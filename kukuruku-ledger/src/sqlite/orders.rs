@@ -44,7 +44,10 @@ pub(crate) fn find(conn: &Connection, key: &OrderKey) -> Result<Option<(i64, Ord
 
 /// `true` when what is known of `record` agrees with `order`.
 fn agrees(record: &OrderRecord, order: &NewOrder) -> bool {
-    record.order_type.as_ref().is_none_or(|t| *t == order.order_type)
+    record
+        .order_type
+        .as_ref()
+        .is_none_or(|t| *t == order.order_type)
         && record.amount.is_none_or(|a| a == order.amount)
         && record
             .currency
@@ -127,7 +130,9 @@ pub(crate) fn attach_id(
                 other,
                 number.as_str(),
                 record.order_type.as_ref().map(|t| t.as_str().to_owned()),
-                record.amount.map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
+                record
+                    .amount
+                    .map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
                 record.currency.as_ref().map(|c| c.code().to_owned()),
                 to_millis(now)
             ],

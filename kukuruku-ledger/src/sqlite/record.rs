@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use kukuruku_proto::Order;
+use kukuruku_proto::{Currency, Order, OrderNumber, OrderStatus, OrderType};
 use rusqlite::{Connection, params};
 
 use super::failure::classify;
@@ -49,7 +49,14 @@ pub(crate) fn record_update(
     .map_err(classify)?;
     let audit_id = conn.last_insert_rowid();
     let event = if outcome == Outcome::Advanced {
-        advance(conn, row, order, previous.as_ref().map(|s| s.as_str()), audit_id, now)?;
+        advance(
+            conn,
+            row,
+            order,
+            previous.as_ref().map(OrderStatus::as_str),
+            audit_id,
+            now,
+        )?;
         Some(EventId(conn.last_insert_rowid()))
     } else {
         None
@@ -81,9 +88,11 @@ fn advance(
             row,
             order.status.as_str(),
             now,
-            order.order_type.as_ref().map(|t| t.as_str()),
-            order.amount.map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
-            order.currency.as_ref().map(|c| c.code())
+            order.order_type.as_ref().map(OrderType::as_str),
+            order
+                .amount
+                .map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
+            order.currency.as_ref().map(Currency::code)
         ])
     })
     .and_then(|_| {
@@ -124,19 +133,18 @@ fn locate(conn: &Connection, order: &Order, now: i64) -> Result<(i64, OrderRecor
     )
     .and_then(|mut insert| {
         insert.execute(params![
-            order.order_number.as_ref().map(|n| n.as_str()),
+            order.order_number.as_ref().map(OrderNumber::as_str),
             order.id.as_str(),
-            order.order_type.as_ref().map(|t| t.as_str()),
+            order.order_type.as_ref().map(OrderType::as_str),
             order.amount.map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
-            order.currency.as_ref().map(|c| c.code()),
+            order.currency.as_ref().map(Currency::code),
             now
         ])
     })
     .map_err(classify)?;
     let row = conn.last_insert_rowid();
-    let (_, record) = find(conn, &OrderKey::Id(order.id.clone()))?
-        .ok_or(Error::UnknownOrder {
-            order_number: order.id.as_str().to_owned(),
-        })?;
+    let (_, record) = find(conn, &OrderKey::Id(order.id.clone()))?.ok_or(Error::UnknownOrder {
+        order_number: order.id.as_str().to_owned(),
+    })?;
     Ok((row, record, false))
 }

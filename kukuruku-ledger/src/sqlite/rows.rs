@@ -25,17 +25,23 @@ fn malformed(table: &'static str, column: &str, value: impl std::fmt::Display) -
     }
 }
 
-fn get<T: rusqlite::types::FromSql>(row: &Row<'_>, table: &'static str, index: usize) -> Result<T, Error> {
+fn get<T: rusqlite::types::FromSql>(
+    row: &Row<'_>,
+    table: &'static str,
+    index: usize,
+) -> Result<T, Error> {
     row.get(index).map_err(super::failure::in_table(table))
 }
 
 fn order_number(table: &'static str, text: Option<String>) -> Result<Option<OrderNumber>, Error> {
-    text.map(|text| OrderNumber::new(&text).map_err(|_| malformed(table, "order_number", format!("{text:?}"))))
-        .transpose()
+    text.map(|text| {
+        OrderNumber::new(&text).map_err(|_| malformed(table, "order_number", format!("{text:?}")))
+    })
+    .transpose()
 }
 
-fn order_id(table: &'static str, text: String) -> Result<OrderId, Error> {
-    OrderId::new(text.clone()).map_err(|_| malformed(table, "kukupay_id", format!("{text:?}")))
+fn order_id(table: &'static str, text: &str) -> Result<OrderId, Error> {
+    OrderId::new(text).map_err(|_| malformed(table, "kukupay_id", format!("{text:?}")))
 }
 
 fn amount(table: &'static str, value: Option<i64>) -> Result<Option<Amount>, Error> {
@@ -60,7 +66,7 @@ pub(crate) fn order(row: &Row<'_>) -> Result<(i64, OrderRecord), Error> {
     let record = OrderRecord {
         order_number: order_number(T, get(row, T, 1)?)?,
         kukupay_id: get::<Option<String>>(row, T, 2)?
-            .map(|id| order_id(T, id))
+            .map(|id| order_id(T, &id))
             .transpose()?,
         order_type: get::<Option<String>>(row, T, 3)?.map(|text| OrderType::parse(&text)),
         amount: amount(T, get(row, T, 4)?)?,
@@ -85,7 +91,10 @@ pub(crate) fn event(row: &Row<'_>) -> Result<Event, Error> {
     Ok(Event {
         id: EventId(get(row, T, 0)?),
         order_number: order_number(T, get(row, T, 1)?)?,
-        kukupay_id: order_id(T, kukupay_id.ok_or_else(|| malformed(T, "kukupay_id", "NULL"))?)?,
+        kukupay_id: order_id(
+            T,
+            &kukupay_id.ok_or_else(|| malformed(T, "kukupay_id", "NULL"))?,
+        )?,
         order_type: get::<Option<String>>(row, T, 3)?.map(|text| OrderType::parse(&text)),
         amount: amount(T, get(row, T, 4)?)?,
         currency: get::<Option<String>>(row, T, 5)?.map(|code| Currency::from_code(&code)),
@@ -108,13 +117,14 @@ pub(crate) fn audit(row: &Row<'_>) -> Result<AuditEntry, Error> {
     let key_index: Option<i64> = get(row, T, 4)?;
     Ok(AuditEntry {
         id: get(row, T, 0)?,
-        kukupay_id: order_id(T, get(row, T, 1)?)?,
+        kukupay_id: order_id(T, &get::<String>(row, T, 1)?)?,
         status: OrderStatus::parse(&get::<String>(row, T, 2)?),
         body: Bytes::from(get::<Vec<u8>>(row, T, 3)?),
         key_index: key_index
             .map(|index| usize::try_from(index).map_err(|_| malformed(T, "key_index", index)))
             .transpose()?,
-        source: Source::parse(&source).ok_or_else(|| malformed(T, "source", format!("{source:?}")))?,
+        source: Source::parse(&source)
+            .ok_or_else(|| malformed(T, "source", format!("{source:?}")))?,
         outcome: Outcome::parse(&outcome)
             .ok_or_else(|| malformed(T, "outcome", format!("{outcome:?}")))?,
         received_at: time(get(row, T, 7)?),

@@ -62,6 +62,7 @@ const MIGRATIONS: [&str; 1] = [
 ];
 
 /// The version this code brings a database to.
+#[allow(clippy::cast_possible_wrap)] // a handful of migrations
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the database to [`LATEST`], or refuses a newer one.
@@ -72,7 +73,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), Error> {
     tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         .map_err(classify)?;
     let found: Option<i64> = tx
-        .query_row("SELECT max(version) FROM schema_version", [], |row| row.get(0))
+        .query_row("SELECT max(version) FROM schema_version", [], |row| {
+            row.get(0)
+        })
         .optional()
         .map_err(classify)?
         .flatten();
@@ -83,15 +86,15 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), Error> {
             supported: LATEST,
         });
     }
-    for (index, migration) in MIGRATIONS.iter().enumerate() {
-        let version = index as i64 + 1;
+    for (version, migration) in (1..=LATEST).zip(MIGRATIONS) {
         if version > found {
             tx.execute_batch(migration).map_err(classify)?;
             tracing::info!(version, "ledger schema migrated");
         }
     }
     if found < LATEST {
-        tx.execute("DELETE FROM schema_version", []).map_err(classify)?;
+        tx.execute("DELETE FROM schema_version", [])
+            .map_err(classify)?;
         tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [LATEST])
             .map_err(classify)?;
     }

@@ -114,7 +114,10 @@ fn run_writer(conn: &Connection, mut receiver: mpsc::Receiver<Job>, max_batch: u
 fn commit_batch(conn: &Connection, batch: Vec<Job>) {
     if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
         let error = classify(error);
-        tracing::error!(error = &error as &dyn std::error::Error, "ledger: cannot begin a transaction");
+        tracing::error!(
+            error = &error as &dyn std::error::Error,
+            "ledger: cannot begin a transaction"
+        );
         for job in batch {
             let (reply, _) = job(Err(&error));
             reply(Err(&error));
@@ -156,6 +159,6 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         );
     }
     for reply in replies {
-        reply(outcome.as_ref().map(|_| ()));
+        reply(outcome.as_ref().copied());
     }
 }

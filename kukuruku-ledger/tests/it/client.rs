@@ -22,7 +22,7 @@ fn payin(number: &str) -> PayinRequest {
 
 #[tokio::test]
 async fn payins_and_payouts_are_recorded_then_completed() {
-    let (store, _dir) = sqlite(ManualClock::new());
+    let (store, _dir) = sqlite(&ManualClock::new());
     let store: Arc<dyn Store> = Arc::new(store);
     let kukuruku = tower::service_fn(|req: http::Request<Full<Bytes>>| async move {
         let body: &'static [u8] = if req.uri().path().ends_with("payins") {
@@ -57,7 +57,7 @@ async fn payins_and_payouts_are_recorded_then_completed() {
 
 #[tokio::test]
 async fn an_order_whose_answer_was_lost_is_completed_by_its_callback() {
-    let (store, _dir) = sqlite(ManualClock::new());
+    let (store, _dir) = sqlite(&ManualClock::new());
     let store: Arc<dyn Store> = Arc::new(store);
     // Kukuruku created the order, but its answer never arrived.
     let kukuruku = tower::service_fn(|_req: http::Request<Full<Bytes>>| async move {
@@ -70,10 +70,21 @@ async fn an_order_whose_answer_was_lost_is_completed_by_its_callback() {
     let failed = payments.create_payin(&payin("o-1")).await;
     assert!(matches!(failed, Err(Error::Kukuruku(_))), "{failed:?}");
     let number = OrderNumber::new("o-1").unwrap();
-    let order = store.order(OrderKey::Number(number.clone())).await.unwrap().unwrap();
+    let order = store
+        .order(OrderKey::Number(number.clone()))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(order.kukupay_id, None);
     let update = Update::callback(callback("k-1", Some("o-1"), "paid"), 0).unwrap();
-    assert_eq!(store.record_update(update).await.unwrap().outcome, Outcome::Advanced);
-    let order = store.order(OrderKey::Number(number)).await.unwrap().unwrap();
+    assert_eq!(
+        store.record_update(update).await.unwrap().outcome,
+        Outcome::Advanced
+    );
+    let order = store
+        .order(OrderKey::Number(number))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(order.kukupay_id.unwrap().as_str(), "k-1");
 }

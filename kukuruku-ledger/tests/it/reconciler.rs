@@ -44,7 +44,12 @@ fn id(text: &str) -> OrderId {
 async fn created_order(store: &dyn Store, number: &str, kukupay: &str) {
     let number = OrderNumber::new(number).unwrap();
     store
-        .record_order(&NewOrder::new(number.clone(), OrderType::Payin, Amount::new(900).unwrap(), Currency::Usd))
+        .record_order(&NewOrder::new(
+            number.clone(),
+            OrderType::Payin,
+            Amount::new(900).unwrap(),
+            Currency::Usd,
+        ))
         .await
         .unwrap();
     store.attach_id(&number, &id(kukupay)).await.unwrap();
@@ -53,7 +58,7 @@ async fn created_order(store: &dyn Store, number: &str, kukupay: &str) {
 #[tokio::test]
 async fn a_lost_callback_is_recovered_once() {
     let clock = ManualClock::new();
-    let (store, _dir) = sqlite(clock.clone());
+    let (store, _dir) = sqlite(&clock);
     let store: Arc<dyn Store> = Arc::new(store);
     let kukuruku = FakeKukuruku::default();
     let reconciler = Reconciler::new(Arc::clone(&store), kukuruku.clone())
@@ -64,10 +69,17 @@ async fn a_lost_callback_is_recovered_once() {
     kukuruku.set("k-1", OrderStatus::Paid); // its callbacks were all lost
     kukuruku.set("k-2", OrderStatus::Created);
 
-    assert_eq!(reconciler.run_once().await.unwrap(), Pass::default(), "too young");
+    assert_eq!(
+        reconciler.run_once().await.unwrap(),
+        Pass::default(),
+        "too young"
+    );
     clock.advance(Duration::from_secs(300));
     let pass = reconciler.run_once().await.unwrap();
-    assert_eq!((pass.checked, pass.advanced, pass.unchanged, pass.failed), (2, 2, 0, 0));
+    assert_eq!(
+        (pass.checked, pass.advanced, pass.unchanged, pass.failed),
+        (2, 2, 0, 0)
+    );
     let order = store.order(OrderKey::Id(id("k-1"))).await.unwrap().unwrap();
     assert_eq!(order.status, Some(OrderStatus::Paid));
     let audit = store.audit(&id("k-1")).await.unwrap();
@@ -77,9 +89,15 @@ async fn a_lost_callback_is_recovered_once() {
 
     // The late callback is a repeat: still one event for k-1.
     let late = Update::callback(callback("k-1", Some("o-1"), "paid"), 0).unwrap();
-    assert_eq!(store.record_update(late).await.unwrap().outcome, Outcome::Repeat);
+    assert_eq!(
+        store.record_update(late).await.unwrap().outcome,
+        Outcome::Repeat
+    );
     let events = store.claim("w", 10, Duration::from_secs(30)).await.unwrap();
-    let k1: Vec<_> = events.iter().filter(|e| e.kukupay_id == id("k-1")).collect();
+    let k1: Vec<_> = events
+        .iter()
+        .filter(|e| e.kukupay_id == id("k-1"))
+        .collect();
     assert_eq!(k1.len(), 1);
     assert!(k1[0].is_paid_payin());
     assert_eq!(k1[0].amount, Some(Amount::new(900).unwrap()));
@@ -91,13 +109,17 @@ async fn a_lost_callback_is_recovered_once() {
     let pass = reconciler.run_once().await.unwrap();
     assert_eq!((pass.checked, pass.advanced), (1, 1));
     clock.advance(Duration::from_secs(3600));
-    assert_eq!(reconciler.run_once().await.unwrap().checked, 0, "both final");
+    assert_eq!(
+        reconciler.run_once().await.unwrap().checked,
+        0,
+        "both final"
+    );
 }
 
 #[tokio::test]
 async fn a_failing_status_call_backs_off_and_is_retried() {
     let clock = ManualClock::new();
-    let (store, _dir) = sqlite(clock.clone());
+    let (store, _dir) = sqlite(&clock);
     let store: Arc<dyn Store> = Arc::new(store);
     let kukuruku = FakeKukuruku::default();
     let reconciler = Reconciler::new(Arc::clone(&store), kukuruku.clone())
@@ -109,7 +131,11 @@ async fn a_failing_status_call_backs_off_and_is_retried() {
         let pass = reconciler.run_once().await.unwrap();
         assert_eq!((pass.checked, pass.failed), (1, 1));
         let order = store.order(OrderKey::Id(id("k-1"))).await.unwrap().unwrap();
-        let wait = order.next_check_at.unwrap().duration_since(clock.now()).unwrap();
+        let wait = order
+            .next_check_at
+            .unwrap()
+            .duration_since(clock.now())
+            .unwrap();
         waits.push(wait.as_secs());
         assert_eq!(reconciler.run_once().await.unwrap().checked, 0);
         clock.advance(wait);

@@ -10,8 +10,14 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::support::{KEY, ManualClock, callback, sign_with, sqlite, verifier};
 
-async fn start(server: Server) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>, tempfile::TempDir) {
-    let (store, dir) = sqlite(ManualClock::new());
+async fn start(
+    server: Server,
+) -> (
+    std::net::SocketAddr,
+    tokio::task::JoinHandle<()>,
+    tempfile::TempDir,
+) {
+    let (store, dir) = sqlite(&ManualClock::new());
     let store: Arc<dyn Store> = Arc::new(store);
     let app = Router::new().route("/kukuruku/callback", callback_route(store, verifier()));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -42,7 +48,8 @@ async fn answer(stream: &mut TcpStream) -> String {
 
 #[tokio::test]
 async fn a_request_is_served_and_a_silent_client_is_cut_off() {
-    let (address, task, _dir) = start(Server::new().header_read_timeout(Duration::from_millis(200))).await;
+    let (address, task, _dir) =
+        start(Server::new().header_read_timeout(Duration::from_millis(200))).await;
     let mut served = TcpStream::connect(address).await.unwrap();
     served.write_all(&request()).await.unwrap();
     let text = answer(&mut served).await;
@@ -51,7 +58,10 @@ async fn a_request_is_served_and_a_silent_client_is_cut_off() {
 
     // Headers never finished: the server closes the connection (after 200 ms).
     let mut silent = TcpStream::connect(address).await.unwrap();
-    silent.write_all(b"POST /kukuruku/callback HTTP/1.1\r\nhost: sh").await.unwrap();
+    silent
+        .write_all(b"POST /kukuruku/callback HTTP/1.1\r\nhost: sh")
+        .await
+        .unwrap();
     let text = answer(&mut silent).await;
     assert!(!text.contains("200"), "{text}");
     task.abort();

@@ -81,12 +81,19 @@ where
     let store = &*backend.store;
     // Recorded, then the process "crashed" before Kukuruku's answer: no id.
     store.record_order(&new_payin("o-1", 70_000)).await.unwrap();
-    let order = store.order(OrderKey::Number(number("o-1"))).await.unwrap().unwrap();
+    let order = store
+        .order(OrderKey::Number(number("o-1")))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(order.kukupay_id, None);
     assert_eq!(order.status, None);
     assert_eq!(order.created_at, backend.clock.now());
 
-    assert_eq!(record(store, "k-1", Some("o-1"), "paid").await, Outcome::Advanced);
+    assert_eq!(
+        record(store, "k-1", Some("o-1"), "paid").await,
+        Outcome::Advanced
+    );
     let order = store.order(OrderKey::Id(id("k-1"))).await.unwrap().unwrap();
     assert_eq!(order.order_number, Some(number("o-1")));
     assert_eq!(order.status, Some(OrderStatus::Paid));
@@ -120,7 +127,11 @@ where
         ("paid", Outcome::Repeat),
     ];
     for (status, expected) in steps {
-        assert_eq!(record(store, "k-2", Some("o-2"), status).await, expected, "{status}");
+        assert_eq!(
+            record(store, "k-2", Some("o-2"), status).await,
+            expected,
+            "{status}"
+        );
     }
     let order = store.order(OrderKey::Id(id("k-2"))).await.unwrap().unwrap();
     assert_eq!(order.status, Some(OrderStatus::Paid));
@@ -131,8 +142,10 @@ where
     assert!(audit.iter().all(|entry| entry.key_index == Some(0)));
     assert_eq!(audit[5].body, callback("k-2", Some("o-2"), "failed"));
     let events = store.claim("w", 10, Duration::from_secs(30)).await.unwrap();
-    let moves: Vec<(Option<OrderStatus>, OrderStatus)> =
-        events.iter().map(|e| (e.from.clone(), e.to.clone())).collect();
+    let moves: Vec<(Option<OrderStatus>, OrderStatus)> = events
+        .iter()
+        .map(|e| (e.from.clone(), e.to.clone()))
+        .collect();
     assert_eq!(
         moves,
         [
@@ -158,7 +171,14 @@ where
     }
     let after = store.order(OrderKey::Id(id("k-3"))).await.unwrap().unwrap();
     assert_eq!(after, before, "nothing about the order changed");
-    assert_eq!(store.claim("w", 10, Duration::from_secs(1)).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .claim("w", 10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 pub(crate) async fn an_unknown_status_is_audited_but_not_applied<F, Fut>(opener: F)
@@ -168,7 +188,10 @@ where
 {
     let backend = open(opener).await;
     let store = &*backend.store;
-    assert_eq!(record(store, "k-4", None, "created").await, Outcome::Advanced);
+    assert_eq!(
+        record(store, "k-4", None, "created").await,
+        Outcome::Advanced
+    );
     let recorded = store
         .record_update(Update::callback(callback("k-4", None, "refunded"), 0).unwrap())
         .await
@@ -179,8 +202,18 @@ where
     assert_eq!(order.status, Some(OrderStatus::Created));
     let audit = store.audit(&id("k-4")).await.unwrap();
     assert_eq!(audit.last().unwrap().outcome, Outcome::Unrecognised);
-    assert_eq!(audit.last().unwrap().status, OrderStatus::Unknown("refunded".into()));
-    assert_eq!(store.claim("w", 10, Duration::from_secs(1)).await.unwrap().len(), 1);
+    assert_eq!(
+        audit.last().unwrap().status,
+        OrderStatus::Unknown("refunded".into())
+    );
+    assert_eq!(
+        store
+            .claim("w", 10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 pub(crate) async fn the_same_callback_recorded_concurrently_gives_one_event<F, Fut>(opener: F)
@@ -199,9 +232,19 @@ where
     for task in tasks {
         outcomes.push(task.await.unwrap());
     }
-    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Advanced).count(), 1);
-    assert_eq!(outcomes.iter().filter(|o| **o == Outcome::Repeat).count(), 31);
-    let events = backend.store.claim("w", 100, Duration::from_secs(1)).await.unwrap();
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == Outcome::Advanced).count(),
+        1
+    );
+    assert_eq!(
+        outcomes.iter().filter(|o| **o == Outcome::Repeat).count(),
+        31
+    );
+    let events = backend
+        .store
+        .claim("w", 100, Duration::from_secs(1))
+        .await
+        .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(backend.store.audit(&id("k-5")).await.unwrap().len(), 32);
 }
@@ -222,7 +265,10 @@ where
             tokio::spawn(async move {
                 let mut held = Vec::new();
                 loop {
-                    let claimed = store.claim(worker, 7, Duration::from_secs(600)).await.unwrap();
+                    let claimed = store
+                        .claim(worker, 7, Duration::from_secs(600))
+                        .await
+                        .unwrap();
                     if claimed.is_empty() {
                         return held;
                     }
@@ -235,7 +281,10 @@ where
     let mut seen = HashSet::new();
     for worker in workers {
         for event in worker.await.unwrap() {
-            assert!(seen.insert(event), "event {event} was handed to two workers");
+            assert!(
+                seen.insert(event),
+                "event {event} was handed to two workers"
+            );
         }
     }
     assert_eq!(seen.len(), 60);
@@ -249,21 +298,45 @@ where
     let backend = open(opener).await;
     let store = &*backend.store;
     record(store, "k-6", None, "paid").await;
-    let first = store.claim("crashes", 10, Duration::from_secs(30)).await.unwrap();
+    let first = store
+        .claim("crashes", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].attempts, 1);
     // The worker "crashes" between claim and complete. Within the lease, nobody else gets it.
     backend.clock.advance(Duration::from_secs(29));
-    assert!(store.claim("other", 10, Duration::from_secs(30)).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim("other", 10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     backend.clock.advance(Duration::from_secs(1));
-    let again = store.claim("other", 10, Duration::from_secs(30)).await.unwrap();
+    let again = store
+        .claim("other", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].id, first[0].id);
     assert_eq!(again[0].attempts, 2);
-    assert_eq!(store.complete(again[0].id).await.unwrap(), Completion::Completed);
-    assert_eq!(store.complete(again[0].id).await.unwrap(), Completion::AlreadyDone);
+    assert_eq!(
+        store.complete(again[0].id).await.unwrap(),
+        Completion::Completed
+    );
+    assert_eq!(
+        store.complete(again[0].id).await.unwrap(),
+        Completion::AlreadyDone
+    );
     backend.clock.advance(Duration::from_secs(3600));
-    assert!(store.claim("other", 10, Duration::from_secs(30)).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim("other", 10, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(matches!(
         store.complete(kukuruku_ledger::EventId(9999)).await,
         Err(Error::UnknownEvent(9999))
@@ -308,15 +381,27 @@ where
     let store = &*backend.store;
     store.record_order(&new_payin("o-9", 100)).await.unwrap();
     store.attach_id(&number("o-9"), &id("k-9")).await.unwrap();
-    assert_eq!(record(store, "k-imposter", Some("o-9"), "paid").await, Outcome::Mismatch);
-    let order = store.order(OrderKey::Number(number("o-9"))).await.unwrap().unwrap();
+    assert_eq!(
+        record(store, "k-imposter", Some("o-9"), "paid").await,
+        Outcome::Mismatch
+    );
+    let order = store
+        .order(OrderKey::Number(number("o-9")))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(order.status, None);
-    assert!(store.claim("w", 10, Duration::from_secs(1)).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim("w", 10, Duration::from_secs(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
-pub(crate) async fn the_reconciler_sees_only_unfinished_orders_past_their_backoff<F, Fut>(
-    opener: F,
-) where
+pub(crate) async fn the_reconciler_sees_only_unfinished_orders_past_their_backoff<F, Fut>(opener: F)
+where
     F: FnOnce(ManualClock) -> Fut,
     Fut: Future<Output = Backend>,
 {
@@ -324,13 +409,19 @@ pub(crate) async fn the_reconciler_sees_only_unfinished_orders_past_their_backof
     let store = &*backend.store;
     let age = Duration::from_secs(300);
     for n in 0..3 {
-        store.record_order(&new_payin(&format!("o-{n}"), 100)).await.unwrap();
+        store
+            .record_order(&new_payin(&format!("o-{n}"), 100))
+            .await
+            .unwrap();
     }
     store.attach_id(&number("o-0"), &id("k-0")).await.unwrap();
     store.attach_id(&number("o-1"), &id("k-1")).await.unwrap();
     // o-2 has no id: it cannot be asked about.
     record(store, "k-1", Some("o-1"), "paid").await;
-    assert!(store.due_for_check(age, 10).await.unwrap().is_empty(), "too young");
+    assert!(
+        store.due_for_check(age, 10).await.unwrap().is_empty(),
+        "too young"
+    );
     backend.clock.advance(age);
     let due = store.due_for_check(age, 10).await.unwrap();
     assert_eq!(due.len(), 1);
@@ -338,7 +429,10 @@ pub(crate) async fn the_reconciler_sees_only_unfinished_orders_past_their_backof
     assert_eq!(due[0].checks, 0);
     let next = backend.store.now() + Duration::from_secs(60);
     store.schedule_check(&id("k-0"), next).await.unwrap();
-    assert!(store.due_for_check(age, 10).await.unwrap().is_empty(), "backing off");
+    assert!(
+        store.due_for_check(age, 10).await.unwrap().is_empty(),
+        "backing off"
+    );
     backend.clock.advance(Duration::from_secs(60));
     let due = store.due_for_check(age, 10).await.unwrap();
     assert_eq!(due[0].checks, 1);

@@ -45,7 +45,7 @@ pub(crate) struct Backend {
 }
 
 /// A fresh SQLite store in a temporary folder, on `clock`.
-pub(crate) fn sqlite(clock: ManualClock) -> (SqliteStore, tempfile::TempDir) {
+pub(crate) fn sqlite(clock: &ManualClock) -> (SqliteStore, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::options(dir.path().join("ledger.sqlite3"))
         .time_source(clock.source())
@@ -56,7 +56,7 @@ pub(crate) fn sqlite(clock: ManualClock) -> (SqliteStore, tempfile::TempDir) {
 
 /// The opener the suite runs the SQLite backend with.
 pub(crate) async fn sqlite_backend(clock: ManualClock) -> Backend {
-    let (store, dir) = sqlite(clock.clone());
+    let (store, dir) = sqlite(&clock);
     Backend {
         store: Arc::new(store),
         clock,
