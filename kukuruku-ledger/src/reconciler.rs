@@ -1,17 +1,4 @@
-//! The reconciler: asks Kukuruku for the status of every order left unfinished, so that a
-//! callback lost for good still ends in the right status and one event.
-//!
-//! Each pass takes the orders [`Store::due_for_check`] returns (a KukuPay id known, not
-//! final, recorded at least `min_age` ago, back-off passed), asks their status from a
-//! [`StatusSource`] (the payments [`Client`], whose `order` call verifies the answer's
-//! signature), and records each answer with [`Store::record_update`]: the **same** path as a
-//! callback, with its own audit row (`source = reconciler`) and the same exactly-once events.
-//! After each question, asked or failed, the order's next check waits `first × 2^checks`,
-//! capped at `max`.
-//!
-//! An order recorded without a KukuPay id (the create call failed or its answer was lost) is
-//! not asked about: the status call needs the id. Its callback, if Kukuruku created it,
-//! completes it.
+//! The reconciler: asks Kukuruku about orders left unfinished.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -66,7 +53,20 @@ pub struct Pass {
     pub failed: usize,
 }
 
-/// Asks Kukuruku about unfinished orders. See the [module docs](self).
+/// Asks Kukuruku for the status of every order left unfinished, so that a
+/// callback lost for good still ends in the right status and one event.
+///
+/// Each pass takes the orders [`Store::due_for_check`] returns (a KukuPay id known, not
+/// final, recorded at least `min_age` ago, back-off passed), asks their status from a
+/// [`StatusSource`] (the payments [`Client`], whose `order` call verifies the answer's
+/// signature), and records each answer with [`Store::record_update`]: the **same** path as a
+/// callback, with its own audit row (`source = reconciler`) and the same exactly-once events.
+/// After each question, asked or failed, the order's next check waits `first × 2^checks`,
+/// capped at `max`.
+///
+/// An order recorded without a KukuPay id (the create call failed or its answer was lost) is
+/// not asked about: the status call needs the id. Its callback, if Kukuruku created it,
+/// completes it.
 #[derive(Clone)]
 #[must_use]
 pub struct Reconciler {

@@ -1,32 +1,4 @@
-//! The callback route, ready to mount: [`VerifySignatureLayer`], then the ledger, then the
-//! D2 answers.
-//!
-//! | what happened | answer | Kukuruku then |
-//! |---|---|---|
-//! | signature missing, malformed or wrong | 401 `{"success":false,"err":"Invalid signature"}` (the layer) | retries; nothing recorded |
-//! | body over 64 KiB / unreadable / too slow | 413 / 400 / 408 (the layer) | retries; nothing recorded |
-//! | verified, but not an order | 400 | retries; nothing recorded (logged) |
-//! | recorded: advanced, repeat, stale | 200 `{"success":true}` | stops |
-//! | recorded: conflict or mismatch | 200 `{"success":true}`, logged for a human | stops (a redelivery would repeat the contradiction, PROTOCOL 1.4) |
-//! | unknown status (recorded in the audit log only) | 422 `{"success":false,"err":"Unknown status"}` | retries, so an upgraded receiver applies it |
-//! | the database failed (read-only, full, busy, malformed row, newer schema…) | 503 `{"success":false,"err":"Not recorded"}` | retries |
-//!
-//! A 200 leaves only after the update's transaction committed (see the crate docs).
-//!
-//! ```no_run
-//! use std::sync::Arc;
-//! use axum::Router;
-//! use kukuruku_ledger::{SqliteStore, Store, callback_route};
-//! use kukuruku_sign::{SecretKey, Verifier};
-//!
-//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let store: Arc<dyn Store> = Arc::new(SqliteStore::open("ledger.sqlite3")?);
-//! let verifier = Verifier::new(&SecretKey::new(std::env::var("KUKURUKU_SECRET_KEY")?)?);
-//! let app: Router = Router::new().route("/kukuruku/callback", callback_route(store, verifier));
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! kukuruku_ledger::Server::new().serve(listener, app).await?;
-//! # Ok(()) }
-//! ```
+//! The callback route, ready to mount: the verify layer, the ledger, the D2 answers.
 
 use std::sync::Arc;
 
@@ -50,7 +22,34 @@ pub const UNKNOWN_STATUS_BODY: &[u8] = br#"{"success":false,"err":"Unknown statu
 pub const NOT_RECORDED_BODY: &[u8] = br#"{"success":false,"err":"Not recorded"}"#;
 
 /// The callback route: `POST`, verified by [`VerifySignatureLayer`] with `verifier` (64 KiB
-/// limit, 10 s read timeout), recorded in `store`, answered as the [module docs](self) say.
+/// limit, 10 s read timeout), recorded in `store`, answered as follows.
+///
+/// | what happened | answer | Kukuruku then |
+/// |---|---|---|
+/// | signature missing, malformed or wrong | 401 `{"success":false,"err":"Invalid signature"}` (the layer) | retries; nothing recorded |
+/// | body over 64 KiB / unreadable / too slow | 413 / 400 / 408 (the layer) | retries; nothing recorded |
+/// | verified, but not an order | 400 | retries; nothing recorded (logged) |
+/// | recorded: advanced, repeat, stale | 200 `{"success":true}` | stops |
+/// | recorded: conflict or mismatch | 200 `{"success":true}`, logged for a human | stops (a redelivery would repeat the contradiction, PROTOCOL 1.4) |
+/// | unknown status (recorded in the audit log only) | 422 `{"success":false,"err":"Unknown status"}` | retries, so an upgraded receiver applies it |
+/// | the database failed (read-only, full, busy, malformed row, newer schema…) | 503 `{"success":false,"err":"Not recorded"}` | retries |
+///
+/// A 200 leaves only after the update's transaction committed (see the crate docs).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use axum::Router;
+/// use kukuruku_ledger::{SqliteStore, Store, callback_route};
+/// use kukuruku_sign::{SecretKey, Verifier};
+///
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store: Arc<dyn Store> = Arc::new(SqliteStore::open("ledger.sqlite3")?);
+/// let verifier = Verifier::new(&SecretKey::new(std::env::var("KUKURUKU_SECRET_KEY")?)?);
+/// let app: Router = Router::new().route("/kukuruku/callback", callback_route(store, verifier));
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+/// kukuruku_ledger::Server::new().serve(listener, app).await?;
+/// # Ok(()) }
+/// ```
 ///
 /// To change the layer's settings, use [`callback_route_with`].
 pub fn callback_route<S>(store: Arc<dyn Store>, verifier: Verifier) -> MethodRouter<S>

@@ -1,24 +1,4 @@
-//! A server for the callback route with the limits a public endpoint needs: a header-read
-//! timeout (a client that opens connections and sends nothing, or sends headers a byte at a
-//! time, is cut off) and a cap on open connections (the rest wait in the kernel's backlog
-//! instead of exhausting file descriptors or memory).
-//!
-//! `axum::serve` has neither setting; this is hyper's HTTP/1 connection builder
-//! (`header_read_timeout`, with tokio's timer) behind a semaphore. The verify layer bounds
-//! each body (64 KiB, 10 s); together they bound what one peer can hold.
-//!
-//! ```no_run
-//! # use std::time::Duration;
-//! # #[tokio::main] async fn main() -> std::io::Result<()> {
-//! let app = axum::Router::new(); // with `callback_route` mounted
-//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-//! kukuruku_ledger::Server::new()
-//!     .header_read_timeout(Duration::from_secs(5))
-//!     .max_connections(512)
-//!     .serve(listener, app)
-//!     .await
-//! # }
-//! ```
+//! A server for the callback route: a header-read timeout and a connection cap.
 
 use std::io;
 use std::sync::Arc;
@@ -36,8 +16,27 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// The default cap on open connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
-/// An HTTP/1.1 server with a header-read timeout and a connection cap. See the
-/// [module docs](self).
+/// An HTTP/1.1 server with the limits a public endpoint needs: a header-read
+/// timeout (a client that opens connections and sends nothing, or sends headers a byte at a
+/// time, is cut off) and a cap on open connections (the rest wait in the kernel's backlog
+/// instead of exhausting file descriptors or memory).
+///
+/// `axum::serve` has neither setting; this is hyper's HTTP/1 connection builder
+/// (`header_read_timeout`, with tokio's timer) behind a semaphore. The verify layer bounds
+/// each body (64 KiB, 10 s); together they bound what one peer can hold.
+///
+/// ```no_run
+/// # use std::time::Duration;
+/// # #[tokio::main] async fn main() -> std::io::Result<()> {
+/// let app = axum::Router::new(); // with `callback_route` mounted
+/// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+/// kukuruku_ledger::Server::new()
+///     .header_read_timeout(Duration::from_secs(5))
+///     .max_connections(512)
+///     .serve(listener, app)
+///     .await
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct Server {

@@ -1,31 +1,4 @@
 //! The storage trait every backend implements: SQLite now, PostgreSQL later.
-//!
-//! # Why an object-safe trait with boxed futures
-//!
-//! The route, the reconciler and [`LedgerClient`](crate::LedgerClient) hold an
-//! `Arc<dyn Store>`, so a merchant picks the backend when the program starts (from its
-//! configuration) without making every type of theirs generic. Each call returns a
-//! [`BoxFuture`]: one allocation per call, nothing beside the fsync every write waits for.
-//! (`async fn` in traits is not object-safe, and `impl Future` in a trait is not either.)
-//!
-//! # The contract, for every backend
-//!
-//! - **Durable before answered.** A write's future resolves with `Ok` only after its
-//!   transaction committed durably (SQLite `synchronous=FULL`, PostgreSQL
-//!   `synchronous_commit=on`).
-//! - **One transaction per update.** [`Store::record_update`] reads the order, appends the
-//!   audit row, moves the status only forward ([`OrderStatus::apply`]) and adds the event,
-//!   all in one transaction; concurrent updates of one order (from this process or another)
-//!   are serialised, so the same status recorded twice gives one event.
-//! - **Exclusive claims.** [`Store::claim`] never hands an event to two workers whose
-//!   leases overlap; an event not completed when its lease ends can be claimed again.
-//! - **The store's clock.** Every time written (created, received, leases, back-off) comes
-//!   from the store's time source, so tests can move time.
-//!
-//! The shared test suite (`tests/it/suite.rs`) checks this contract; a new backend runs it
-//! with one line.
-//!
-//! [`OrderStatus::apply`]: kukuruku_proto::OrderStatus::apply
 
 use std::fmt;
 use std::future::Future;
@@ -44,8 +17,34 @@ use crate::update::Update;
 /// A boxed, `Send` future: what every [`Store`] method returns.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Where the ledger keeps orders, the audit log and the events. See the [module docs](self)
-/// for the contract.
+/// Where the ledger keeps orders, the audit log and the events.
+///
+/// # Why an object-safe trait with boxed futures
+///
+/// The route, the reconciler and [`LedgerClient`](crate::LedgerClient) hold an
+/// `Arc<dyn Store>`, so a merchant picks the backend when the program starts (from its
+/// configuration) without making every type of theirs generic. Each call returns a
+/// [`BoxFuture`]: one allocation per call, nothing beside the fsync every write waits for.
+/// (`async fn` in traits is not object-safe, and `impl Future` in a trait is not either.)
+///
+/// # The contract, for every backend
+///
+/// - **Durable before answered.** A write's future resolves with `Ok` only after its
+///   transaction committed durably (SQLite `synchronous=FULL`, PostgreSQL
+///   `synchronous_commit=on`).
+/// - **One transaction per update.** [`Store::record_update`] reads the order, appends the
+///   audit row, moves the status only forward ([`OrderStatus::apply`]) and adds the event,
+///   all in one transaction; concurrent updates of one order (from this process or another)
+///   are serialised, so the same status recorded twice gives one event.
+/// - **Exclusive claims.** [`Store::claim`] never hands an event to two workers whose
+///   leases overlap; an event not completed when its lease ends can be claimed again.
+/// - **The store's clock.** Every time written (created, received, leases, back-off) comes
+///   from the store's time source, so tests can move time.
+///
+/// The shared test suite (`tests/it/suite.rs`) checks this contract; a new backend runs it
+/// with one line.
+///
+/// [`OrderStatus::apply`]: kukuruku_proto::OrderStatus::apply
 pub trait Store: Send + Sync + fmt::Debug + 'static {
     /// Records an order before it is sent to Kukuruku.
     ///

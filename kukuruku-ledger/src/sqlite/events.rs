@@ -1,14 +1,11 @@
-//! The `events` table (the outbox) and the audit log's reads: claiming with a lease,
-//! completing, and the merchant's code run in the same transaction.
+//! The `events` table (the outbox): claiming with a lease, completing.
 
 use std::time::{Duration, SystemTime};
 
-use kukuruku_proto::OrderId;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::failure::classify;
-use super::rows::{AUDIT_COLUMNS, EVENT_COLUMNS, audit, event};
-use crate::audit::AuditEntry;
+use super::rows::{EVENT_COLUMNS, event};
 use crate::error::Error;
 use crate::event::{Completion, Event, EventId};
 use crate::timestamp::{duration_millis, to_millis};
@@ -76,21 +73,4 @@ pub(crate) fn complete(
             Ok(Completion::Completed)
         }
     }
-}
-
-/// [`Store::audit`](crate::Store::audit).
-pub(crate) fn audit_of(conn: &Connection, id: &OrderId) -> Result<Vec<AuditEntry>, Error> {
-    let mut statement = conn
-        .prepare(&format!(
-            "SELECT {AUDIT_COLUMNS} FROM callbacks
-             WHERE order_ref = (SELECT id FROM orders WHERE kukupay_id = ?1) OR kukupay_id = ?1
-             ORDER BY id"
-        ))
-        .map_err(classify)?;
-    let mut rows = statement.query([id.as_str()]).map_err(classify)?;
-    let mut entries = Vec::new();
-    while let Some(row) = rows.next().map_err(classify)? {
-        entries.push(audit(row)?);
-    }
-    Ok(entries)
 }

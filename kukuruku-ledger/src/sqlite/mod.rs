@@ -30,6 +30,7 @@
 //! # Ok(()) }
 //! ```
 
+mod audit;
 mod events;
 mod failure;
 mod orders;
@@ -105,8 +106,10 @@ impl SqliteOptions {
         if !mode.eq_ignore_ascii_case("wal") {
             tracing::warn!(mode, "ledger: the database is not in WAL mode");
         }
-        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-            .map_err(failure::classify)?;
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(failure::classify)?;
         schema::migrate(&mut conn)?;
         Ok(SqliteStore {
             writer: Writer::spawn(conn, self.max_batch)?,
@@ -270,7 +273,7 @@ impl Store for SqliteStore {
 
     fn audit<'a>(&'a self, id: &'a OrderId) -> BoxFuture<'a, Result<Vec<AuditEntry>, Error>> {
         let id = id.clone();
-        Box::pin(self.writer.run(move |conn| events::audit_of(conn, &id)))
+        Box::pin(self.writer.run(move |conn| audit::audit_of(conn, &id)))
     }
 
     fn due_for_check(

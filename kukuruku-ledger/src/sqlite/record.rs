@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::event::EventId;
 use crate::order::{OrderKey, OrderRecord};
 use crate::outcome::{Outcome, Recorded};
-use crate::timestamp::to_millis;
+use crate::timestamp::{from_millis, to_millis};
 use crate::update::Update;
 
 /// [`Store::record_update`](crate::Store::record_update).
@@ -142,9 +142,17 @@ fn locate(conn: &Connection, order: &Order, now: i64) -> Result<(i64, OrderRecor
         ])
     })
     .map_err(classify)?;
-    let row = conn.last_insert_rowid();
-    let (_, record) = find(conn, &OrderKey::Id(order.id.clone()))?.ok_or(Error::UnknownOrder {
-        order_number: order.id.as_str().to_owned(),
-    })?;
-    Ok((row, record, false))
+    let record = OrderRecord {
+        order_number: order.order_number.clone(),
+        kukupay_id: Some(order.id.clone()),
+        order_type: order.order_type.clone(),
+        amount: order.amount,
+        currency: order.currency.clone(),
+        status: None,
+        created_at: from_millis(now),
+        updated_at: from_millis(now),
+        checks: 0,
+        next_check_at: None,
+    };
+    Ok((conn.last_insert_rowid(), record, false))
 }
