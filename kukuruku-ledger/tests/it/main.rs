@@ -1,0 +1,11 @@
+//! The integration tests of kukuruku-ledger, one binary: the backend-independent suite (run
+//! here for SQLite, later for PostgreSQL), the SQLite backend's own cases, the route, the
+//! server, the reconciler and the client.
+
+mod client;
+mod reconciler;
+mod route;
+mod server;
+mod sqlite;
+mod suite;
+mod support;
