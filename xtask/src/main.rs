@@ -38,7 +38,7 @@ enum Task {
         #[arg(last = true, value_name = "TEST BINARY ARGS")]
         test_args: Vec<String>,
     },
-    /// What `.ci/run` checks: fmt, clippy -D warnings, the wasm build, the docs, then `test`.
+    /// What `.ci/run` checks: fmt, deny, msrv, clippy, the wasm build, the docs, then `test`.
     ///
     /// `cargo fmt --check`, `deny`, `msrv`, clippy with `-D warnings` on every target, the wasm
     /// build of `kukuruku-sign`, `doc`, then `test`; every cargo build `--locked`.
