@@ -1,15 +1,18 @@
 //! The checks: the test suite with its interop peers, the wasm build, the docs, and `ci`, which
-//! runs them all as `.ci/run` does.
+//! runs them all as `.ci/run` does. Every cargo build here is `--locked`: the `cargo xtask` that
+//! runs them has brought `Cargo.lock` up to date already (or, itself `--locked` as in `.ci/run`,
+//! refused a stale one).
 
 use std::process::Command;
 
 use crate::process::{cargo, cargo_command, command_line, root, run};
 
-/// `cargo test --workspace {cargo_args} -- {test_args}`, after preparing the interop peers.
+/// `cargo test --workspace --locked {cargo_args} -- {test_args}`, after preparing the interop
+/// peers.
 pub(crate) fn test(cargo_args: &[String], test_args: &[String]) -> Result<(), String> {
     prepare_interop();
     cargo(command_line(
-        &["test", "--workspace"],
+        &["test", "--workspace", "--locked"],
         cargo_args,
         test_args,
     ))
@@ -41,13 +44,16 @@ fn prepare_interop() {
     }
 }
 
-/// fmt, clippy, wasm, doc, then the tests.
+/// fmt, deny, msrv, clippy, wasm, doc, then the tests.
 pub(crate) fn ci() -> Result<(), String> {
     cargo(["fmt", "--all", "--", "--check"])?;
+    crate::deny::check()?;
+    crate::msrv::check()?;
     cargo([
         "clippy",
         "--workspace",
         "--all-targets",
+        "--locked",
         "--",
         "-D",
         "warnings",
@@ -70,7 +76,14 @@ pub(crate) fn wasm() -> Result<(), String> {
         );
         return Ok(());
     }
-    cargo(["build", "-p", "kukuruku-sign", "--target", TARGET])
+    cargo([
+        "build",
+        "-p",
+        "kukuruku-sign",
+        "--target",
+        TARGET,
+        "--locked",
+    ])
 }
 
 /// `cargo doc --workspace --no-deps`, every rustdoc warning an error.
@@ -79,5 +92,6 @@ pub(crate) fn doc() -> Result<(), String> {
         "doc",
         "--workspace",
         "--no-deps",
+        "--locked",
     ]))
 }

@@ -9,7 +9,9 @@ use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 mod bench_count;
 mod bench_table;
 mod checks;
+mod deny;
 mod fuzz;
+mod msrv;
 mod process;
 
 use process::cargo;
@@ -36,11 +38,23 @@ enum Task {
         #[arg(last = true, value_name = "TEST BINARY ARGS")]
         test_args: Vec<String>,
     },
-    /// What `.ci/run` checks: fmt, clippy -D warnings, the wasm build, the docs, then `test`.
+    /// What `.ci/run` checks: fmt, deny, msrv, clippy, the wasm build, the docs, then `test`.
     ///
-    /// `cargo fmt --check`, clippy with `-D warnings` on every target, the wasm build of
-    /// `kukuruku-sign`, `doc`, then `test`.
+    /// `cargo fmt --check`, `deny`, `msrv`, clippy with `-D warnings` on every target, the wasm
+    /// build of `kukuruku-sign`, `doc`, then `test`; every cargo build `--locked`.
     Ci,
+    /// The supply-chain policy of `deny.toml`: licenses, duplicate versions, sources, advisories.
+    ///
+    /// Installs cargo-deny when `cargo deny --version` fails. `cargo deny check bans licenses
+    /// sources` always; `advisories` against the local RustSec database, without fetching, when
+    /// one is there (`cargo deny fetch db` where GitHub is reachable), else skipped with a message.
+    Deny,
+    /// The declared `rust-version` beside the highest one among each library crate's dependencies.
+    ///
+    /// From `cargo metadata`: a table of what a user of each library crate compiles (normal and
+    /// build dependencies, transitively) and what its tests compile too (dev-dependencies).
+    /// Fails when a user's build needs a newer Rust than the crate declares.
+    Msrv,
     /// Builds `kukuruku-sign` for `wasm32-unknown-unknown`.
     ///
     /// Skipped, with a message, where the target cannot be installed.
@@ -104,6 +118,8 @@ fn main() -> ExitCode {
     let result = match cli.task {
         Task::Test { args, test_args } => checks::test(&args, &test_args),
         Task::Ci => checks::ci(),
+        Task::Deny => deny::check(),
+        Task::Msrv => msrv::check(),
         Task::Wasm => checks::wasm(),
         Task::Doc => checks::doc(),
         Task::Bench { args, bench_args } => cargo(process::command_line(
