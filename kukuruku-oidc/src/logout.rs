@@ -22,17 +22,16 @@ impl KukurukuId {
         session: &Session,
         post_logout_redirect_uri: Option<&str>,
     ) -> Result<String, Error> {
-        if let Some(uri) = post_logout_redirect_uri {
-            if !self
+        if let Some(uri) = post_logout_redirect_uri
+            && !self
                 .inner
                 .post_logout_redirect_uris
                 .iter()
                 .any(|known| known == uri)
-            {
-                return Err(Error::UnregisteredPostLogoutRedirect {
-                    uri: format!("{:?}", Excerpt(uri)),
-                });
-            }
+        {
+            return Err(Error::UnregisteredPostLogoutRedirect {
+                uri: format!("{:?}", Excerpt(uri)),
+            });
         }
         let provider = self.provider().await?;
         let mut url = provider

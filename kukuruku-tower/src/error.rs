@@ -147,10 +147,10 @@ pub(crate) fn is_connect_error(error: &(dyn std::error::Error + 'static)) -> boo
             return true;
         }
         #[cfg(feature = "transport")]
-        if let Some(error) = error.downcast_ref::<hyper_util::client::legacy::Error>() {
-            if error.is_connect() {
-                return true;
-            }
+        if let Some(error) = error.downcast_ref::<hyper_util::client::legacy::Error>()
+            && error.is_connect()
+        {
+            return true;
         }
         current = error.source();
     }

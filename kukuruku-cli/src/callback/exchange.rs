@@ -339,7 +339,7 @@ fn classify(error: &(dyn StdError + 'static), connect: bool) -> ExchangeError {
 /// `5 s`, `500 ms`.
 pub(crate) fn human(duration: Duration) -> String {
     let millis = duration.as_millis();
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         format!("{} s", millis / 1000)
     } else {
         format!("{millis} ms")

@@ -113,19 +113,19 @@ fn locate(conn: &Connection, order: &Order, now: i64) -> Result<(i64, OrderRecor
     if let Some((row, record)) = find(conn, &OrderKey::Id(order.id.clone()))? {
         return Ok((row, record, false));
     }
-    if let Some(number) = &order.order_number {
-        if let Some((row, mut record)) = find(conn, &OrderKey::Number(number.clone()))? {
-            if record.kukupay_id.is_some() {
-                return Ok((row, record, true));
-            }
-            conn.execute(
-                "UPDATE orders SET kukupay_id = ?2, updated_at = ?3 WHERE id = ?1",
-                params![row, order.id.as_str(), now],
-            )
-            .map_err(classify)?;
-            record.kukupay_id = Some(order.id.clone());
-            return Ok((row, record, false));
+    if let Some(number) = &order.order_number
+        && let Some((row, mut record)) = find(conn, &OrderKey::Number(number.clone()))?
+    {
+        if record.kukupay_id.is_some() {
+            return Ok((row, record, true));
         }
+        conn.execute(
+            "UPDATE orders SET kukupay_id = ?2, updated_at = ?3 WHERE id = ?1",
+            params![row, order.id.as_str(), now],
+        )
+        .map_err(classify)?;
+        record.kukupay_id = Some(order.id.clone());
+        return Ok((row, record, false));
     }
     conn.prepare(
         "INSERT INTO orders (order_number, kukupay_id, order_type, amount, currency, created_at, updated_at)

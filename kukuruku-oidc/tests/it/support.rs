@@ -169,12 +169,12 @@ pub(crate) fn rewriting(
             let response = HttpsTransport::new()?.oneshot(request).await?;
             let (mut parts, body) = response.into_parts();
             let mut bytes = body.collect().await?.to_bytes();
-            if parts.status.is_success() {
-                if let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) {
-                    edit(&path, &mut json);
-                    bytes = Bytes::from(serde_json::to_vec(&json)?);
-                    parts.headers.remove(http::header::CONTENT_LENGTH);
-                }
+            if parts.status.is_success()
+                && let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            {
+                edit(&path, &mut json);
+                bytes = Bytes::from(serde_json::to_vec(&json)?);
+                parts.headers.remove(http::header::CONTENT_LENGTH);
             }
             Ok::<_, BoxError>(Response::from_parts(parts, Full::new(bytes)))
         }

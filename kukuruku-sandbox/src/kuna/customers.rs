@@ -120,13 +120,13 @@ pub(super) async fn update(
     }
     let mut store = state.store();
     let index = customer_index(&store, id)?;
-    if let Some(email) = string(&body, "email")? {
-        if email_taken(&store, email, Some(id)) {
-            return Err(fail(
-                StatusCode::CONFLICT,
-                "Customer with this email already exists",
-            ));
-        }
+    if let Some(email) = string(&body, "email")?
+        && email_taken(&store, email, Some(id))
+    {
+        return Err(fail(
+            StatusCode::CONFLICT,
+            "Customer with this email already exists",
+        ));
     }
     let customer = &mut store.customers[index];
     for field in INPUT_FIELDS {

@@ -67,13 +67,13 @@ pub(super) fn required<'a>(body: &'a Map<String, Value>, field: &str) -> Result<
 /// Format checks on whichever input fields are present.
 pub(super) fn check_formats(body: &Map<String, Value>) -> Result<(), Fail> {
     for field in INPUT_FIELDS {
-        if let Some(value) = string(body, field)? {
-            if value.trim().is_empty() {
-                return Err(fail(
-                    StatusCode::BAD_REQUEST,
-                    &format!("{field} should not be empty"),
-                ));
-            }
+        if let Some(value) = string(body, field)?
+            && value.trim().is_empty()
+        {
+            return Err(fail(
+                StatusCode::BAD_REQUEST,
+                &format!("{field} should not be empty"),
+            ));
         }
     }
     if let Some(email) = string(body, "email")? {
@@ -93,13 +93,13 @@ pub(super) fn check_formats(body: &Map<String, Value>) -> Result<(), Fail> {
             ));
         }
     }
-    if let Some(country) = string(body, "country")? {
-        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(fail(
-                StatusCode::BAD_REQUEST,
-                "country must be a valid ISO31661 Alpha2 code",
-            ));
-        }
+    if let Some(country) = string(body, "country")?
+        && (country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()))
+    {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "country must be a valid ISO31661 Alpha2 code",
+        ));
     }
     Ok(())
 }

@@ -180,10 +180,10 @@ fn signing_merchant<'a>(
         }
         // Two merchants may share a secret (unusual, but possible in a sandbox): accept the
         // claimed one when its key is the one that verified.
-        if let Some(claimed_merchant) = shared.merchant_by_id(&claimed_id) {
-            if claimed_merchant.key == signer.key {
-                return Ok(claimed_merchant);
-            }
+        if let Some(claimed_merchant) = shared.merchant_by_id(&claimed_id)
+            && claimed_merchant.key == signer.key
+        {
+            return Ok(claimed_merchant);
         }
     }
     Err(format!(

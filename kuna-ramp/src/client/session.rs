@@ -152,11 +152,12 @@ where
             if status.is_success() {
                 return Ok((status, answer));
             }
-            if status == StatusCode::UNAUTHORIZED && rejected.is_none() {
-                if let Some(token) = used {
-                    rejected = Some(token);
-                    continue;
-                }
+            if status == StatusCode::UNAUTHORIZED
+                && rejected.is_none()
+                && let Some(token) = used
+            {
+                rejected = Some(token);
+                continue;
             }
             return Err(Error::from_answer(status, answer));
         }
@@ -175,10 +176,11 @@ where
         };
         let mut cached = cache.lock().await;
         let now = self.inner.time_source.now();
-        if let Some(bearer) = cached.as_ref() {
-            if bearer.fresh(now) && stale != Some(bearer.token.as_str()) {
-                return Ok(bearer.token.clone());
-            }
+        if let Some(bearer) = cached.as_ref()
+            && bearer.fresh(now)
+            && stale != Some(bearer.token.as_str())
+        {
+            return Ok(bearer.token.clone());
         }
         *cached = None;
         let bearer = self.login(login, *renew_before).await?;

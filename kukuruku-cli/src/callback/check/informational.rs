@@ -75,7 +75,7 @@ pub(crate) fn timing(answered: &[Duration], timeout: Duration) -> String {
     let (Some(worst), Some(median)) = (times.last(), times.get(times.len() / 2)) else {
         return "nothing answered: no time to report".to_owned();
     };
-    let median = if times.len() % 2 == 0 {
+    let median = if times.len().is_multiple_of(2) {
         (times[times.len() / 2 - 1] + *median) / 2
     } else {
         *median
