@@ -2,7 +2,7 @@
 //! merchant gives.
 
 use crate::order::Order;
-use crate::strict_json::{JsonError, read_json};
+use crate::strict_json::{JsonError, read_json_with};
 
 /// The body of a callback: the order object ([`Order`], D4).
 ///
@@ -55,7 +55,8 @@ pub enum CallbackError {
 /// # Ok::<(), kukuruku_proto::CallbackError>(())
 /// ```
 pub fn parse_callback(body: &[u8]) -> Result<Callback, CallbackError> {
-    read_json(body).map_err(|error| match error {
+    // The check once, not once more inside `Order`'s own `Deserialize`.
+    read_json_with(body, |json| Order::from_checked(json)).map_err(|error| match error {
         JsonError::DuplicateKey { key } => CallbackError::DuplicateKey { key },
         JsonError::Invalid { message } => CallbackError::Malformed { message },
     })

@@ -157,7 +157,16 @@ fn take<T: DeserializeOwned>(
 impl<'de> Deserialize<'de> for Order {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let found = Found::default();
-        let map = Map::<String, Value>::deserialize(Strict::new(deserializer, &found))?;
+        Order::from_checked(Strict::new(deserializer, &found))
+    }
+}
+
+impl Order {
+    /// Reads an order from a deserializer that already refuses duplicate keys.
+    pub(crate) fn from_checked<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(deserializer)?;
         Order::from_map(map).map_err(de::Error::custom)
     }
 }

@@ -68,9 +68,22 @@ pub enum JsonError {
 /// # Ok::<(), JsonError>(())
 /// ```
 pub fn read_json<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, JsonError> {
+    read_json_with(body, |json| T::deserialize(json))
+}
+
+/// The JSON deserializer of a body, wrapped in the duplicate-key check.
+pub(crate) type StrictSlice<'f, 'j, 'de> =
+    Strict<'f, &'j mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>>;
+
+/// [`read_json`] with the reading done by `read`, for a type that would otherwise wrap the
+/// check a second time ([`Order`](crate::Order), strict by itself).
+pub(crate) fn read_json_with<'de, T>(
+    body: &'de [u8],
+    read: impl for<'f, 'j> FnOnce(StrictSlice<'f, 'j, 'de>) -> Result<T, serde_json::Error>,
+) -> Result<T, JsonError> {
     let found = Cell::new(None);
     let mut json = serde_json::Deserializer::from_slice(body);
-    let read = T::deserialize(Strict::new(&mut json, &found)).and_then(|value| {
+    let read = read(Strict::new(&mut json, &found)).and_then(|value| {
         json.end()?;
         Ok(value)
     });
@@ -462,11 +475,13 @@ impl<'de, E: de::Error> Deserializer<'de> for Key<'_, 'de, E> {
     }
 }
 
-/// The keys of one object so far: a short list (most objects have a handful of keys), then a
-/// hash set, so that a hostile body with many keys costs linear time.
-enum Seen<'de> {
-    Few(Vec<Cow<'de, str>>),
-    Many(HashSet<Cow<'de, str>>),
+/// The keys of one object so far: the first [`FEW`] in place (most objects have a handful of
+/// keys: no allocation, a linear search), the rest in a hash set, so that a hostile body with
+/// many keys still costs linear time.
+struct Seen<'de> {
+    few: [Cow<'de, str>; FEW],
+    len: usize,
+    many: HashSet<Cow<'de, str>>,
 }
 
 /// Up to this many keys, a linear search beats hashing.
@@ -474,29 +489,26 @@ const FEW: usize = 16;
 
 impl Default for Seen<'_> {
     fn default() -> Self {
-        Self::Few(Vec::new())
+        Self {
+            few: [const { Cow::Borrowed("") }; FEW],
+            len: 0,
+            many: HashSet::new(),
+        }
     }
 }
 
 impl<'de> Seen<'de> {
     fn contains(&self, key: &str) -> bool {
-        match self {
-            Self::Few(keys) => keys.iter().any(|seen| seen == key),
-            Self::Many(keys) => keys.contains(key),
-        }
+        self.few[..self.len].iter().any(|seen| seen == key)
+            || (!self.many.is_empty() && self.many.contains(key))
     }
 
     fn insert(&mut self, key: Cow<'de, str>) {
-        match self {
-            Self::Few(keys) if keys.len() < FEW => keys.push(key),
-            Self::Few(keys) => {
-                let mut set: HashSet<Cow<'de, str>> = keys.drain(..).collect();
-                set.insert(key);
-                *self = Self::Many(set);
-            }
-            Self::Many(keys) => {
-                keys.insert(key);
-            }
+        if let Some(slot) = self.few.get_mut(self.len) {
+            *slot = key;
+            self.len += 1;
+        } else {
+            self.many.insert(key);
         }
     }
 }
