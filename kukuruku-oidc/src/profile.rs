@@ -1,7 +1,7 @@
 //! [`KukurukuId::profile`]: the user's Kukuruku profile, `GET /api/v1/me` (PROTOCOL D5).
 
 use http_body_util::Full;
-use kukuruku_proto::{Endpoint, Profile, ProfileRequest};
+use kukuruku_proto::{Endpoint, Profile, ProfileRequest, RequestError};
 
 use crate::client::KukurukuId;
 use crate::error::Error;
@@ -12,13 +12,14 @@ impl KukurukuId {
     /// token (PROTOCOL D5: every field optional, unknown fields kept).
     pub async fn profile(&self, session: &Session) -> Result<Profile, Error> {
         let url = self.inner.api.url("/api/v1/me", None);
-        let request = ProfileRequest::new(session.access_token())
-            .and_then(|call| call.to_request(&self.inner.api))
-            .map_err(|error| Error::Malformed {
-                url: url.clone(),
-                reason: error.to_string(),
-            })?;
+        let malformed = |error: RequestError| Error::Malformed {
+            url: url.clone(),
+            reason: error.to_string(),
+        };
+        let call = ProfileRequest::new(session.access_token()).map_err(malformed)?;
+        let request = call.to_request(&self.inner.api).map_err(malformed)?;
         let response = self.inner.transport.send(request.map(Full::new)).await?;
-        ProfileRequest::parse_response(response).map_err(Error::Profile)
+        call.parse_response(&self.inner.api, response)
+            .map_err(Error::Profile)
     }
 }

@@ -2,6 +2,7 @@
 //! merchant gives.
 
 use crate::order::Order;
+use crate::strict_json::{JsonError, read_json_with};
 
 /// The body of a callback: the order object ([`Order`], D4).
 ///
@@ -33,10 +34,19 @@ pub enum CallbackError {
         /// What the parser said.
         message: String,
     },
+    /// The body has a key twice in one of its objects (`{"amount":1,"amount":500000}`).
+    #[error(
+        "the callback body has the key {key:?} twice in one object: refused, since readers disagree on which value counts"
+    )]
+    DuplicateKey {
+        /// The key, cut to [`EXCERPT_CHARS`](crate::EXCERPT_CHARS) characters.
+        key: String,
+    },
 }
 
 /// Reads a callback body. Only call it on a body whose signature was verified (see
-/// `verify_callback`, with the `sign` feature).
+/// `verify_callback`, with the `sign` feature). A body with a key twice in any of its objects
+/// is [`CallbackError::DuplicateKey`].
 ///
 /// ```
 /// use kukuruku_proto::{parse_callback, OrderStatus};
@@ -45,8 +55,10 @@ pub enum CallbackError {
 /// # Ok::<(), kukuruku_proto::CallbackError>(())
 /// ```
 pub fn parse_callback(body: &[u8]) -> Result<Callback, CallbackError> {
-    serde_json::from_slice(body).map_err(|error| CallbackError::Malformed {
-        message: error.to_string(),
+    // The check once, not once more inside `Order`'s own `Deserialize`.
+    read_json_with(body, |json| Order::from_checked(json)).map_err(|error| match error {
+        JsonError::DuplicateKey { key } => CallbackError::DuplicateKey { key },
+        JsonError::Invalid { message } => CallbackError::Malformed { message },
     })
 }
 
@@ -107,6 +119,12 @@ mod tests {
             parse_callback(b""),
             Err(CallbackError::Malformed { .. })
         ));
+        assert_eq!(
+            parse_callback(br#"{"uuid":"u","status":"paid","amount":1,"amount":500000}"#),
+            Err(CallbackError::DuplicateKey {
+                key: "amount".into()
+            })
+        );
     }
 
     #[cfg(feature = "sign")]

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::config::ApiConfig;
 use crate::error::{ApiError, RequestError, ResponseError};
+use crate::strict_json::{JsonError, read_json};
 
 /// The media type of every body: `application/json` (requests, answers, and the merchant's
 /// answers to callbacks).
@@ -19,7 +20,9 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// Implemented by [`PayinRequest`](crate::PayinRequest), [`PayoutRequest`](crate::PayoutRequest),
 /// [`OrderStatusRequest`](crate::OrderStatusRequest) and
 /// [`ProfileRequest`](crate::ProfileRequest). Send the request with any HTTP client, then
-/// give the answer (status, headers, full body) to [`Endpoint::parse_response`]. With the
+/// give the answer (status, headers, full body) to the same call's
+/// [`Endpoint::parse_response`], with the same [`ApiConfig`]: an answer is read against the
+/// request it answers (the order status refuses an answer about another order or merchant). With the
 /// `sign` feature, [`build_signed_request`](crate::build_signed_request) and
 /// [`parse_verified_response`](crate::parse_verified_response) add the signatures.
 ///
@@ -37,7 +40,7 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 /// let response = http::Response::builder()
 ///     .status(200)
 ///     .body(bytes::Bytes::from_static(br#"{"uuid":"8f14e45f-ceea-467a-9575-4e1f0c2d7a11","status":"paid"}"#))?;
-/// let order = OrderStatusRequest::parse_response(response)?;
+/// let order = call.parse_response(&config, response)?;
 /// assert_eq!(order.status, OrderStatus::Paid);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -97,15 +100,23 @@ pub trait Endpoint {
         Ok(request)
     }
 
-    /// Reads the answer: a non-2xx status, or a 2xx body with `"success": false`, is
-    /// [`ResponseError::Api`]; a 2xx body that does not parse is [`ResponseError::Malformed`].
-    fn parse_response(response: Response<Bytes>) -> Result<Self::Output, ResponseError>;
+    /// Reads the answer to this call, sent with `config`: a non-2xx status, or a 2xx body with
+    /// `"success": false`, is [`ResponseError::Api`]; a 2xx body that does not parse is
+    /// [`ResponseError::Malformed`], one with a key twice [`ResponseError::DuplicateKey`]; an
+    /// answer that is not about what was asked (another order, another merchant) is
+    /// [`ResponseError::Mismatch`].
+    fn parse_response(
+        &self,
+        config: &ApiConfig,
+        response: Response<Bytes>,
+    ) -> Result<Self::Output, ResponseError>;
 }
 
 /// Reads a JSON answer as `T`, the way every [`Endpoint`] of this crate does: a non-2xx
 /// status, or a body whose `success` is `false`, is [`ResponseError::Api`] (status, message,
-/// raw body); a 2xx body that is not `T` is [`ResponseError::Malformed`] (status, raw body,
-/// parser message). Never panics.
+/// raw body); a 2xx body with a key twice in an object is [`ResponseError::DuplicateKey`]
+/// ([`read_json`](crate::read_json)); a 2xx body that is not `T` is
+/// [`ResponseError::Malformed`] (status, raw body, parser message). Never panics.
 pub fn parse_json_response<T: DeserializeOwned>(
     response: Response<Bytes>,
 ) -> Result<T, ResponseError> {
@@ -114,19 +125,28 @@ pub fn parse_json_response<T: DeserializeOwned>(
     if !status.is_success() {
         return Err(ApiError::new(status, body).into());
     }
-    let malformed = |error: serde_json::Error, body: Bytes| ResponseError::Malformed {
-        status,
-        body,
-        message: error.to_string(),
-    };
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
+    let value: serde_json::Value = match read_json(&body) {
         Ok(value) => value,
-        Err(error) => return Err(malformed(error, body)),
+        Err(JsonError::DuplicateKey { key }) => {
+            return Err(ResponseError::DuplicateKey { status, body, key });
+        }
+        Err(JsonError::Invalid { message }) => {
+            return Err(ResponseError::Malformed {
+                status,
+                body,
+                message,
+            });
+        }
     };
     if value.get("success") == Some(&serde_json::Value::Bool(false)) {
         return Err(ApiError::new(status, body).into());
     }
-    serde_json::from_value(value).map_err(|error| malformed(error, body))
+    // The body has no duplicate key (checked above): `from_value` reads what was checked.
+    serde_json::from_value(value).map_err(|error| ResponseError::Malformed {
+        status,
+        body,
+        message: error.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -161,5 +181,19 @@ mod tests {
             "{error:?}"
         );
         assert_eq!(error.body().as_ref(), b"[1]");
+        let error = parse_json_response::<Answer>(response(200, br#"{"token":"a","token":"b"}"#));
+        assert!(
+            matches!(&error, Err(ResponseError::DuplicateKey { key, .. }) if key == "token"),
+            "{error:?}"
+        );
+        // `success` twice: neither value is believed.
+        let error = parse_json_response::<Answer>(response(
+            200,
+            br#"{"success":false,"success":true,"token":"t"}"#,
+        ));
+        assert!(
+            matches!(&error, Err(ResponseError::DuplicateKey { key, .. }) if key == "success"),
+            "{error:?}"
+        );
     }
 }

@@ -7,6 +7,8 @@ use bytes::Bytes;
 use http::StatusCode;
 
 use crate::ids::IdError;
+use crate::order_status::AnswerMismatch;
+use crate::strict_json::{JsonError, read_json};
 use crate::text::Excerpt;
 
 /// An error answer from Kukuruku (**D6**): the HTTP status, the message if the body has one,
@@ -35,14 +37,21 @@ pub struct ApiError {
     status: StatusCode,
     message: Option<String>,
     success: Option<bool>,
+    duplicate_key: Option<String>,
     body: Bytes,
 }
 
 impl ApiError {
-    /// Reads an error answer. Never fails and never panics, whatever the body.
+    /// Reads an error answer. Never fails and never panics, whatever the body. A body with a
+    /// key twice in an object is not read (no message, no `success`; see
+    /// [`ApiError::duplicate_key`]): readers disagree on which value counts.
     pub fn new(status: StatusCode, body: impl Into<Bytes>) -> Self {
         let body = body.into();
-        let parsed = serde_json::from_slice::<serde_json::Value>(&body).ok();
+        let (parsed, duplicate_key) = match read_json::<serde_json::Value>(&body) {
+            Ok(value) => (Some(value), None),
+            Err(JsonError::DuplicateKey { key }) => (None, Some(key)),
+            Err(_) => (None, None),
+        };
         let object = parsed.as_ref().and_then(serde_json::Value::as_object);
         let message = object.and_then(|object| {
             ["err", "error", "message"]
@@ -56,6 +65,7 @@ impl ApiError {
             status,
             message,
             success,
+            duplicate_key,
             body,
         }
     }
@@ -73,6 +83,12 @@ impl ApiError {
     /// The body's `success` field, if it had one.
     pub fn success(&self) -> Option<bool> {
         self.success
+    }
+
+    /// The key found twice in one object of the body, which was therefore not read (cut to
+    /// [`EXCERPT_CHARS`](crate::EXCERPT_CHARS) characters).
+    pub fn duplicate_key(&self) -> Option<&str> {
+        self.duplicate_key.as_deref()
     }
 
     /// The raw body bytes, exactly as received.
@@ -97,6 +113,11 @@ impl fmt::Display for ApiError {
         write!(f, "Kukuruku answered {}", self.status)?;
         match &self.message {
             Some(message) => write!(f, ": {}", Excerpt(message)),
+            None if self.duplicate_key.is_some() => write!(
+                f,
+                " with a body that has the key {:?} twice in one object (not read)",
+                self.duplicate_key.as_deref().unwrap_or_default()
+            ),
             None if self.body.is_empty() => f.write_str(" with an empty body"),
             None => write!(
                 f,
@@ -225,6 +246,32 @@ pub enum ResponseError {
         /// What the JSON parser said.
         message: String,
     },
+    /// A 2xx answer with a key twice in one of its objects (`{"amount":1,"amount":500000}`):
+    /// refused, since readers disagree on which value counts.
+    #[error(
+        "Kukuruku answered {status} with a body that has the key {key:?} twice in one object: refused, since readers disagree on which value counts"
+    )]
+    DuplicateKey {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The raw body bytes.
+        body: Bytes,
+        /// The key, cut to [`EXCERPT_CHARS`](crate::EXCERPT_CHARS) characters.
+        key: String,
+    },
+    /// A 2xx answer that is not about what was asked: an order status answer about another
+    /// order, or for another merchant (a replayed or misrouted answer, even when correctly
+    /// signed). The source says which.
+    #[error("Kukuruku's answer {status} was refused: it does not answer this request")]
+    Mismatch {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The raw body bytes.
+        body: Bytes,
+        /// What differs.
+        #[source]
+        source: AnswerMismatch,
+    },
     /// The answer's `signature` header is missing, malformed, or does not match its body.
     #[cfg(feature = "sign")]
     #[error("the answer's signature does not verify, so it was not trusted")]
@@ -244,7 +291,9 @@ impl ResponseError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Api(error) => error.status(),
-            Self::Malformed { status, .. } => *status,
+            Self::Malformed { status, .. }
+            | Self::DuplicateKey { status, .. }
+            | Self::Mismatch { status, .. } => *status,
             #[cfg(feature = "sign")]
             Self::Signature { status, .. } => *status,
         }
@@ -254,7 +303,9 @@ impl ResponseError {
     pub fn body(&self) -> &Bytes {
         match self {
             Self::Api(error) => error.body(),
-            Self::Malformed { body, .. } => body,
+            Self::Malformed { body, .. }
+            | Self::DuplicateKey { body, .. }
+            | Self::Mismatch { body, .. } => body,
             #[cfg(feature = "sign")]
             Self::Signature { body, .. } => body,
         }
@@ -314,6 +365,23 @@ mod tests {
             assert_eq!(error.body().as_ref(), *body);
             assert_eq!(error.status(), StatusCode::BAD_REQUEST);
         }
+    }
+
+    #[test]
+    fn an_error_body_with_a_key_twice_is_not_read() {
+        let error = ApiError::new(
+            StatusCode::BAD_REQUEST,
+            &br#"{"success":false,"err":"a","err":"b"}"#[..],
+        );
+        assert_eq!(error.message(), None);
+        assert_eq!(error.success(), None);
+        assert_eq!(error.duplicate_key(), Some("err"));
+        assert_eq!(
+            error.to_string(),
+            "Kukuruku answered 400 Bad Request with a body that has the key \"err\" twice in one object (not read)"
+        );
+        let fine = ApiError::new(StatusCode::BAD_REQUEST, &br#"{"err":"a"}"#[..]);
+        assert_eq!(fine.duplicate_key(), None);
     }
 
     #[test]

@@ -46,17 +46,18 @@
 //! let answer = http::Response::builder().status(200).body(bytes::Bytes::from_static(
 //!     br#"{"success":true,"token":"8f14e45f","url":"https://pay.kukuruku.win/8f14e45f"}"#,
 //! ))?;
-//! let created = PayinRequest::parse_response(answer)?;
+//! let created = payin.parse_response(&config, answer)?;
 //! assert_eq!(created.url, "https://pay.kukuruku.win/8f14e45f"); // send the user there
 //!
-//! // Order status answers are signed: verify, then read.
-//! let status = build_signed_request(&OrderStatusRequest::new(created.token), &config, &signer)?;
+//! // Order status answers are signed: verify, then read, against the request they answer.
+//! let call = OrderStatusRequest::new(created.token);
+//! let status = build_signed_request(&call, &config, &signer)?;
 //! assert_eq!(status.uri().query(), Some("merchant_id=1"));
 //! let body = bytes::Bytes::from_static(br#"{"uuid":"8f14e45f","status":"paid"}"#);
 //! let answer = http::Response::builder()
 //!     .header("signature", signer.sign(&body).to_hex().as_str())
 //!     .body(body)?;
-//! let order = parse_verified_response::<OrderStatusRequest>(answer, &Verifier::new(&key))?;
+//! let order = parse_verified_response(&call, &config, &Verifier::new(&key), answer)?;
 //! assert_eq!(order.status, OrderStatus::Paid);
 //! # Ok(())
 //! # }
@@ -92,6 +93,7 @@ mod profile;
 #[cfg(feature = "sign")]
 mod signing;
 mod status;
+mod strict_json;
 mod text;
 mod time;
 mod validate;
@@ -113,7 +115,7 @@ pub use status::{OrderStatus, OrderType, StatusChange};
 pub use config::{ApiConfig, BASE_URL_ENV, BodylessSigning, DEFAULT_BASE_URL, LOCAL_BASE_URL};
 pub use endpoint::{Endpoint, JSON_CONTENT_TYPE, parse_json_response};
 pub use error::{ApiError, RequestError, ResponseError};
-pub use order_status::OrderStatusRequest;
+pub use order_status::{AnswerMismatch, OrderStatusRequest};
 pub use payin::{PayinCreated, PayinRequest, PayinRequestBuilder};
 pub use payout::{PayoutCreated, PayoutRequest, PayoutRequestBuilder};
 pub use profile::{Profile, ProfileRequest};
@@ -128,7 +130,9 @@ pub use signing::{
 // The Play button's auto-login link.
 pub use autologin::{AutoLoginError, AutoLoginQuery, Issuer};
 
-// Shared by the workspace's crates: time, untrusted text in errors, loopback hosts.
+// Shared by the workspace's crates: reading untrusted JSON, time, untrusted text in errors,
+// loopback hosts.
+pub use strict_json::{JsonError, read_json};
 pub use text::{EXCERPT_CHARS, Excerpt};
 pub use time::{SharedTimeSource, TimeSource, from_unix_seconds, unix_seconds};
 pub use validate::is_loopback;

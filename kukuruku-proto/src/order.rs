@@ -9,6 +9,7 @@ use crate::amount::Amount;
 use crate::currency::Currency;
 use crate::ids::{MerchantId, OrderId, OrderNumber};
 use crate::status::{OrderStatus, OrderType};
+use crate::strict_json::{Found, Strict};
 
 /// The names an order's id is read from, in order of preference (D4).
 pub(crate) const ORDER_ID_FIELDS: [&str; 4] = ["uuid", "token", "order_id", "id"];
@@ -36,7 +37,10 @@ const DOCUMENTED: [&str; 9] = [
 /// - an unknown `status`, `type` or `currency` is kept as text, never an error;
 /// - every field not documented is kept in [`Order::extra`];
 /// - a documented field of the wrong kind (an amount that is a float, a status that is a
-///   number…) is an error that names the field.
+///   number…) is an error that names the field;
+/// - a key that appears twice in any object of the body (`{"amount":1,"amount":500000}`, or
+///   inside an extra field) is an error that names it, whichever deserializer is used: readers
+///   disagree on which of the two values counts.
 ///
 /// Serialising (the sandbox sends callbacks this way) writes `uuid`, then the documented
 /// fields that are set, in the order `order_number, status, amount, currency, type,
@@ -148,8 +152,20 @@ fn take<T: DeserializeOwned>(
     }
 }
 
+/// Refuses an object with a key twice, at any depth, whatever the deserializer: a signed order
+/// must read the same in every reader (see [`read_json`](crate::read_json)).
 impl<'de> Deserialize<'de> for Order {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let found = Found::default();
+        Order::from_checked(Strict::new(deserializer, &found))
+    }
+}
+
+impl Order {
+    /// Reads an order from a deserializer that already refuses duplicate keys.
+    pub(crate) fn from_checked<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let map = Map::<String, Value>::deserialize(deserializer)?;
         Order::from_map(map).map_err(de::Error::custom)
     }
@@ -285,6 +301,33 @@ mod tests {
         assert!(error.contains("field `uuid`"), "{error}");
         assert!(parse("[]").is_err());
         assert!(parse("null").is_err());
+    }
+
+    #[test]
+    fn a_key_twice_is_refused_at_any_depth() {
+        for (body, key) in [
+            (
+                r#"{"uuid":"u","status":"paid","amount":1,"amount":500000}"#,
+                "amount",
+            ),
+            (r#"{"uuid":"a","uuid":"b","status":"paid"}"#, "uuid"),
+            (r#"{"uuid":"u","status":"paid","fee":{"v":1,"v":2}}"#, "v"),
+            (
+                r#"{"uuid":"u","status":"paid","x":[{"k":1,"\u006b":2}]}"#,
+                "k",
+            ),
+        ] {
+            let error = parse(body).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("duplicate key \"{key}\"")),
+                "{body}: {error}"
+            );
+            assert_eq!(
+                crate::read_json::<Order>(body.as_bytes()),
+                Err(crate::JsonError::DuplicateKey { key: key.into() }),
+                "{body}"
+            );
+        }
     }
 
     #[test]

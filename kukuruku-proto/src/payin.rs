@@ -226,7 +226,11 @@ impl Endpoint for PayinRequest {
         .map(Some)
     }
 
-    fn parse_response(response: Response<Bytes>) -> Result<PayinCreated, ResponseError> {
+    fn parse_response(
+        &self,
+        _config: &ApiConfig,
+        response: Response<Bytes>,
+    ) -> Result<PayinCreated, ResponseError> {
         parse_json_response(response)
     }
 }

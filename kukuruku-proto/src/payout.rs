@@ -176,7 +176,11 @@ impl Endpoint for PayoutRequest {
         .map(Some)
     }
 
-    fn parse_response(response: Response<Bytes>) -> Result<PayoutCreated, ResponseError> {
+    fn parse_response(
+        &self,
+        _config: &ApiConfig,
+        response: Response<Bytes>,
+    ) -> Result<PayoutCreated, ResponseError> {
         parse_json_response(response)
     }
 }

@@ -108,7 +108,11 @@ impl Endpoint for ProfileRequest {
         Ok(())
     }
 
-    fn parse_response(response: Response<Bytes>) -> Result<Profile, ResponseError> {
+    fn parse_response(
+        &self,
+        _config: &ApiConfig,
+        response: Response<Bytes>,
+    ) -> Result<Profile, ResponseError> {
         parse_json_response(response)
     }
 }
@@ -171,9 +175,22 @@ mod tests {
             *response.status_mut() = http::StatusCode::from_u16(status).unwrap();
             response
         };
-        let error = ProfileRequest::parse_response(response(502, b"")).unwrap_err();
+        let call = ProfileRequest::new("t").unwrap();
+        let error = call
+            .parse_response(&config(), response(502, b""))
+            .unwrap_err();
         assert_eq!(error.status(), 502);
-        let profile = ProfileRequest::parse_response(response(200, b"{}")).unwrap();
+        let profile = call
+            .parse_response(&config(), response(200, b"{}"))
+            .unwrap();
         assert_eq!(profile, Profile::default());
+        let twice = call.parse_response(
+            &config(),
+            response(200, br#"{"email":"a@b.co","email":"c@d.co"}"#),
+        );
+        assert!(
+            matches!(&twice, Err(ResponseError::DuplicateKey { key, .. }) if key == "email"),
+            "{twice:?}"
+        );
     }
 }

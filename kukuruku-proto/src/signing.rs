@@ -104,38 +104,57 @@ pub fn verify_response(
         })
 }
 
-/// Reads an answer like [`Endpoint::parse_response`], first verifying its signature when the
-/// endpoint's answers are signed ([`Endpoint::RESPONSE_SIGNED`], the order status) and the
-/// status is 2xx. Error answers (non-2xx) are not signed and are reported as
-/// [`ResponseError::Api`].
+/// Reads the answer to `endpoint`, sent with `config`, like [`Endpoint::parse_response`],
+/// first verifying its signature when the endpoint's answers are signed
+/// ([`Endpoint::RESPONSE_SIGNED`], the order status) and the status is 2xx. Error answers
+/// (non-2xx) are not signed and are reported as [`ResponseError::Api`]. A signed answer that
+/// is not about what `endpoint` asked (another order, another merchant) is
+/// [`ResponseError::Mismatch`]: its signature only proves that Kukuruku wrote it, at some time.
 ///
 /// ```
 /// use kukuruku_proto::kukuruku_sign::{SecretKey, Signer, Verifier};
-/// use kukuruku_proto::{parse_verified_response, OrderStatus, OrderStatusRequest, ResponseError};
+/// use kukuruku_proto::{
+///     parse_verified_response, ApiConfig, MerchantId, OrderId, OrderStatus, OrderStatusRequest,
+///     ResponseError,
+/// };
 ///
+/// let config = ApiConfig::new(MerchantId::new("1")?);
 /// let key = SecretKey::new("rmQXpjQyAtzS65oVhRLwY9s669UyDKJl")?;
-/// let body = bytes::Bytes::from_static(br#"{"uuid":"u-1","status":"paid"}"#);
-/// let signature = Signer::new(&key).sign(&body).to_hex();
-/// let response = http::Response::builder()
-///     .status(200)
-///     .header("signature", signature.as_str())
-///     .body(body.clone())?;
-/// let order = parse_verified_response::<OrderStatusRequest>(response, &Verifier::new(&key))?;
+/// let verifier = Verifier::new(&key);
+/// let signed = |body: &'static [u8]| {
+///     let signature = Signer::new(&key).sign(body).to_hex();
+///     http::Response::builder()
+///         .status(200)
+///         .header("signature", signature.as_str())
+///         .body(bytes::Bytes::from_static(body))
+/// };
+/// let call = OrderStatusRequest::new(OrderId::new("u-1")?);
+/// let answer = signed(br#"{"uuid":"u-1","status":"paid"}"#)?;
+/// let order = parse_verified_response(&call, &config, &verifier, answer)?;
 /// assert_eq!(order.status, OrderStatus::Paid);
 ///
-/// let unsigned = http::Response::builder().status(200).body(body)?;
-/// let error = parse_verified_response::<OrderStatusRequest>(unsigned, &Verifier::new(&key));
+/// // Correctly signed, but about another order: refused.
+/// let replayed = signed(br#"{"uuid":"u-2","status":"paid"}"#)?;
+/// let error = parse_verified_response(&call, &config, &verifier, replayed);
+/// assert!(matches!(error, Err(ResponseError::Mismatch { .. })));
+///
+/// let unsigned = http::Response::builder()
+///     .status(200)
+///     .body(bytes::Bytes::from_static(br#"{"uuid":"u-1","status":"paid"}"#))?;
+/// let error = parse_verified_response(&call, &config, &verifier, unsigned);
 /// assert!(matches!(error, Err(ResponseError::Signature { .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_verified_response<E: Endpoint>(
-    response: Response<Bytes>,
+    endpoint: &E,
+    config: &ApiConfig,
     verifier: &Verifier,
+    response: Response<Bytes>,
 ) -> Result<E::Output, ResponseError> {
     if E::RESPONSE_SIGNED && response.status().is_success() {
         verify_response(&response, verifier)?;
     }
-    E::parse_response(response)
+    endpoint.parse_response(config, response)
 }
 
 #[cfg(test)]
@@ -222,8 +241,10 @@ mod tests {
             "signature",
             HeaderValue::from_bytes(sig.as_bytes()).unwrap(),
         );
+        let config = ApiConfig::new(MerchantId::new("1").unwrap());
+        let call = OrderStatusRequest::new(OrderId::new("u").unwrap());
         assert!(matches!(
-            parse_verified_response::<OrderStatusRequest>(tampered, &verifier),
+            parse_verified_response(&call, &config, &verifier, tampered),
             Err(ResponseError::Signature {
                 source: VerifyError::Mismatch,
                 ..
@@ -232,11 +253,11 @@ mod tests {
         // Error answers are not signed: they come back as API errors.
         let mut not_found = Response::new(Bytes::from_static(br#"{"err":"not found"}"#));
         *not_found.status_mut() = http::StatusCode::NOT_FOUND;
-        let error =
-            parse_verified_response::<OrderStatusRequest>(not_found, &verifier).unwrap_err();
+        let error = parse_verified_response(&call, &config, &verifier, not_found).unwrap_err();
         assert_eq!(error.api_error().unwrap().message(), Some("not found"));
         // Unsigned endpoints are not verified.
         let profile = Response::new(Bytes::from_static(b"{}"));
-        assert!(parse_verified_response::<ProfileRequest>(profile, &verifier).is_ok());
+        let me = ProfileRequest::new("t").unwrap();
+        assert!(parse_verified_response(&me, &config, &verifier, profile).is_ok());
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::StatusCode;
-use kukuruku_proto::{ApiError, RequestError};
+use kukuruku_proto::{AnswerMismatch, ApiError, RequestError};
 
 use crate::BoxError;
 use crate::verify_response::ResponseSignatureError;
@@ -61,6 +61,32 @@ pub enum Error {
         /// What was wrong with it.
         message: String,
     },
+    /// A successful answer with a key twice in one of its objects
+    /// (`{"amount":1,"amount":500000}`): refused, since readers disagree on which value counts.
+    #[error(
+        "Kukuruku answered {status} with a body that has the key {key:?} twice in one object: refused, since readers disagree on which value counts"
+    )]
+    DuplicateKey {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The raw body.
+        body: Bytes,
+        /// The key, cut to [`kukuruku_proto::EXCERPT_CHARS`] characters.
+        key: String,
+    },
+    /// A correctly signed answer that does not answer this request: an order status about
+    /// another order, or for another merchant (a replayed or misrouted answer). The source says
+    /// which.
+    #[error("Kukuruku's answer {status} was refused: it does not answer this request")]
+    Mismatch {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The raw body.
+        body: Bytes,
+        /// What differs.
+        #[source]
+        source: AnswerMismatch,
+    },
     /// The answer's `signature` is missing or does not verify: it was not trusted. The source
     /// says what was wrong and what to check.
     #[error("Kukuruku's answer was not trusted")]
@@ -80,9 +106,10 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Self::Api(error) => Some(error.status()),
-            Self::UnexpectedResponse { status, .. } | Self::BadSignature { status, .. } => {
-                Some(*status)
-            }
+            Self::UnexpectedResponse { status, .. }
+            | Self::DuplicateKey { status, .. }
+            | Self::Mismatch { status, .. }
+            | Self::BadSignature { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -91,7 +118,10 @@ impl Error {
     pub fn body(&self) -> Option<&Bytes> {
         match self {
             Self::Api(error) => Some(error.body()),
-            Self::UnexpectedResponse { body, .. } | Self::BadSignature { body, .. } => Some(body),
+            Self::UnexpectedResponse { body, .. }
+            | Self::DuplicateKey { body, .. }
+            | Self::Mismatch { body, .. }
+            | Self::BadSignature { body, .. } => Some(body),
             _ => None,
         }
     }
@@ -189,6 +219,14 @@ mod tests {
                 status: StatusCode::OK,
                 body: Bytes::new(),
                 source: ResponseSignatureError::Missing,
+            },
+            Error::Mismatch {
+                status: StatusCode::OK,
+                body: Bytes::new(),
+                source: AnswerMismatch::Order {
+                    asked: kukuruku_proto::OrderId::new("A").unwrap(),
+                    answered: kukuruku_proto::OrderId::new("B").unwrap(),
+                },
             },
         ];
         for error in errors {

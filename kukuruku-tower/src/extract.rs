@@ -12,9 +12,10 @@
 //! [`VerifiedByState<T>`] is the same, alone, with the [`Verifier`] taken from the router state
 //! through [`FromRef`].
 //!
-//! A body that verifies but does not fit `T` is answered with 400 and a message that names the
-//! problem (`{"success":false,"err":"the body is not the expected JSON: missing field `status`
-//! at line 1 column 2"}`).
+//! A body that verifies but does not fit `T`, or that has a key twice in one object (read with
+//! [`kukuruku_proto::read_json`]), is answered with 400 and a message that names the problem
+//! (`{"success":false,"err":"the body is not the expected JSON: missing field `status` at line 1
+//! column 2"}`).
 //!
 //! ```no_run
 //! use axum::{Extension, Router, routing::post};
@@ -52,6 +53,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::StatusCode;
 use http::header::{CONTENT_TYPE, HeaderValue};
+use kukuruku_proto::{JsonError, read_json};
 use kukuruku_sign::Verifier;
 use serde::de::DeserializeOwned;
 
@@ -75,8 +77,9 @@ pub struct VerifiedByState<T>(pub T);
 pub enum VerifiedRejection {
     /// The signature, size or reading failed (401, 413, 400 or 408, as the layer answers).
     Signature(Rejection),
-    /// The body was verified but is not the JSON expected (400).
-    InvalidJson(serde_json::Error),
+    /// The body was verified but is not the JSON expected, or has a key twice in one object
+    /// (400).
+    InvalidJson(JsonError),
     /// Neither a [`VerifySignatureLayer`](crate::VerifySignatureLayer) in front nor a
     /// [`Verifier`] in the extensions: a mistake in the server's setup (500).
     NotConfigured,
@@ -189,5 +192,5 @@ async fn verify_and_parse<T: DeserializeOwned>(
 }
 
 fn parse<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, VerifiedRejection> {
-    serde_json::from_slice(bytes).map_err(VerifiedRejection::InvalidJson)
+    read_json(bytes).map_err(VerifiedRejection::InvalidJson)
 }

@@ -8,7 +8,7 @@
 //! | [`sign_request`] | [`SignRequestLayer`] | client | signs the exact bytes sent |
 //! | [`verify_signature`] | [`VerifySignatureLayer`] | server (callbacks) | limits, reads and verifies the raw body; 401/413/400/408 otherwise |
 //! | [`verify_response`] | [`VerifyResponseLayer`] | client | verifies signed answers (order status) |
-//! | [`extract`] (feature `axum`) | — | server | `Verified<T>`: the verified body, parsed |
+//! | `extract` (feature `axum`) | — | server | `Verified<T>`: the verified body, parsed |
 //!
 //! Each layer works in plain hyper, in axum, and in any `tower::ServiceBuilder` stack: see
 //! the examples in each module.

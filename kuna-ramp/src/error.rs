@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::StatusCode;
-use kukuruku_proto::Excerpt;
+use kukuruku_proto::{Excerpt, read_json};
 use kukuruku_tower::BoxError;
 
 use crate::validate::ValidationError;
@@ -62,6 +62,20 @@ pub enum Error {
         body: Bytes,
     },
 
+    /// Kuna answered with a body that has a key twice in one of its objects: refused, since
+    /// readers disagree on which value counts.
+    #[error(
+        "Kuna answered HTTP {status} with a body that has the key {key:?} twice in one object: refused, since readers disagree on which value counts"
+    )]
+    DuplicateKey {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The key, cut to [`kukuruku_proto::EXCERPT_CHARS`] characters.
+        key: String,
+        /// The raw body; empty for answers that carry a credential (login, widget token).
+        body: Bytes,
+    },
+
     /// The answer was larger than the client accepts.
     #[error("Kuna's answer is larger than {limit} bytes; refused")]
     BodyTooLarge {
@@ -85,7 +99,8 @@ impl Error {
         match self {
             Self::Unauthorized { status, .. }
             | Self::Api { status, .. }
-            | Self::UnexpectedBody { status, .. } => Some(*status),
+            | Self::UnexpectedBody { status, .. }
+            | Self::DuplicateKey { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -95,7 +110,8 @@ impl Error {
         match self {
             Self::Unauthorized { body, .. }
             | Self::Api { body, .. }
-            | Self::UnexpectedBody { body, .. } => Some(body),
+            | Self::UnexpectedBody { body, .. }
+            | Self::DuplicateKey { body, .. } => Some(body),
             _ => None,
         }
     }
@@ -134,9 +150,10 @@ fn message_suffix(message: Option<&str>) -> String {
 }
 
 /// D9: error bodies are not documented; take `message` (a string or a list of strings), else
-/// `error`, when the body is JSON with them.
+/// `error`, when the body is JSON with them (and no key twice in an object: such a body is not
+/// read, see [`read_json`]).
 fn error_message(body: &[u8]) -> Option<String> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let value: serde_json::Value = read_json(body).ok()?;
     let text = |v: &serde_json::Value| -> Option<String> {
         match v {
             serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
@@ -176,6 +193,7 @@ mod tests {
         );
         assert_eq!(error_message(b"<html>502</html>"), None);
         assert_eq!(error_message(br#"{"other":1}"#), None);
+        assert_eq!(error_message(br#"{"message":"a","message":"b"}"#), None);
     }
 
     #[test]

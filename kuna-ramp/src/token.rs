@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use kukuruku_proto::from_unix_seconds;
+use kukuruku_proto::{from_unix_seconds, read_json};
 use url::Url;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -118,7 +118,7 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
         return None;
     }
     let mut bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let exp = serde_json::from_slice::<serde_json::Value>(&bytes)
+    let exp = read_json::<serde_json::Value>(&bytes)
         .ok()
         .and_then(|claims| claims.get("exp").and_then(serde_json::Value::as_f64));
     bytes.zeroize();

@@ -198,13 +198,22 @@ proptest! {
             *response.status_mut() = StatusCode::from_u16(status).unwrap();
             response
         };
-        if let Err(error) = OrderStatusRequest::parse_response(response()) {
+        let config = ApiConfig::new(MerchantId::new("1").unwrap());
+        let call = OrderStatusRequest::new(OrderId::new("u").unwrap());
+        if let Err(error) = call.parse_response(&config, response()) {
             prop_assert_eq!(error.body().as_ref(), &body[..]);
             prop_assert_eq!(error.status().as_u16(), status);
             let _ = error.to_string();
         }
-        let _ = PayinRequest::parse_response(response());
-        let _ = ProfileRequest::parse_response(response());
+        let payin = PayinRequest::builder()
+            .amount(Amount::new(1).unwrap())
+            .currency(Currency::Rub)
+            .order_number("n")
+            .client_id("a@b.co")
+            .build()
+            .unwrap();
+        let _ = payin.parse_response(&config, response());
+        let _ = ProfileRequest::new("t").unwrap().parse_response(&config, response());
     }
 
     #[test]

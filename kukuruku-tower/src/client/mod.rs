@@ -154,13 +154,16 @@ where
     }
 
     /// The order with KukuPay id `id` (a payin's `token`, a payout's `uuid`). The answer's
-    /// signature is verified (see [`ClientBuilder::response_signature`]).
+    /// signature is verified (see [`ClientBuilder::response_signature`]), and the answer must be
+    /// about this order and this client's merchant: a correctly signed body about another order
+    /// (a replayed callback, say) is [`Error::Mismatch`].
     pub async fn order(&self, id: &OrderId) -> Result<Order, Error> {
         let call = OrderStatusRequest::new(id.clone());
         self.call_traced(&call, None, Some(id.as_str())).await
     }
 
-    /// Any [`Endpoint`] of `kukuruku-proto`.
+    /// Any [`Endpoint`] of `kukuruku-proto`; its answer is read by the endpoint itself
+    /// ([`Endpoint::parse_response`]), against the request it answers.
     pub async fn call<E: Endpoint>(&self, endpoint: &E) -> Result<E::Output, Error> {
         self.call_traced(endpoint, None, None).await
     }
@@ -250,7 +253,9 @@ where
                 });
             }
         }
-        E::parse_response(Response::from_parts(parts, body)).map_err(from_response_error)
+        endpoint
+            .parse_response(&shared.config, Response::from_parts(parts, body))
+            .map_err(from_response_error)
     }
 
     /// One attempt: send, and read the whole answer, within the timeout.
@@ -295,6 +300,18 @@ fn from_response_error(error: ResponseError) -> Error {
             status,
             body,
             message,
+        },
+        ResponseError::DuplicateKey { status, body, key } => {
+            Error::DuplicateKey { status, body, key }
+        }
+        ResponseError::Mismatch {
+            status,
+            body,
+            source,
+        } => Error::Mismatch {
+            status,
+            body,
+            source,
         },
         other => Error::UnexpectedResponse {
             status: other.status(),

@@ -94,6 +94,18 @@ async fn a_verified_body_that_is_not_the_type_is_a_clear_400() {
 }
 
 #[tokio::test]
+async fn a_verified_body_with_a_key_twice_is_a_clear_400() {
+    const TWICE: &str = r#"{"uuid":"u-1","status":"paid","amount":1,"amount":500000}"#;
+    for app in [behind_layer(), with_extension(), with_state()] {
+        let (status, text) = send(app, callback_request(TWICE, Some(sign(TWICE.as_bytes())))).await;
+        assert_eq!(status, 400, "{text}");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let err = json["err"].as_str().unwrap();
+        assert!(err.contains(r#"the key "amount" twice"#), "{err}");
+    }
+}
+
+#[tokio::test]
 async fn alone_with_an_extension_or_the_state_it_verifies() {
     for app in [with_extension(), with_state()] {
         let (status, text) = send(

@@ -6,6 +6,7 @@ use http::header::{ACCEPT, CONTENT_TYPE, USER_AGENT};
 use http::{Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
+use kukuruku_proto::{JsonError, read_json};
 use kukuruku_tower::BoxError;
 use kukuruku_tower::round_trip::{RoundTripError, round_trip};
 use serde::Serialize;
@@ -32,20 +33,26 @@ where
     B::Error: Into<BoxError>,
 {
     /// An authenticated call whose answer carries no secret: `body` posted to `path`, the
-    /// answer's `data` read as `R`.
+    /// answer's `data` read as `R` (a key twice in any object is [`Error::DuplicateKey`]).
     pub(super) async fn call<T: Serialize, R: DeserializeOwned>(
         &self,
         path: &str,
         body: &T,
     ) -> Result<R, Error> {
         let (status, answer) = self.post_authenticated(path, body).await?;
-        serde_json::from_slice::<Envelope<R>>(&answer)
-            .map(|e| e.data)
-            .map_err(|e| Error::UnexpectedBody {
+        match read_json::<Envelope<R>>(&answer) {
+            Ok(envelope) => Ok(envelope.data),
+            Err(JsonError::DuplicateKey { key }) => Err(Error::DuplicateKey {
                 status,
-                reason: format!("not the expected `data`: {e}"),
+                key,
                 body: answer,
-            })
+            }),
+            Err(error) => Err(Error::UnexpectedBody {
+                status,
+                reason: format!("not the expected `data`: {error}"),
+                body: answer,
+            }),
+        }
     }
 
     /// Sends `request` and reads the whole answer, within the client's timeout and body limit.

@@ -10,6 +10,7 @@ use http::header::AUTHORIZATION;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
+use kukuruku_proto::read_json;
 use kukuruku_tower::BoxError;
 use serde::Serialize;
 use tokio::sync::Mutex;
@@ -229,27 +230,33 @@ fn login_body(login: &Login) -> Result<Bytes, Error> {
 fn read_login_answer(
     login: &Login,
     status: StatusCode,
-    mut answer: Bytes,
+    answer: Bytes,
     now: SystemTime,
     renew_before: Duration,
 ) -> Result<Bearer, Error> {
-    let expires_in = serde_json::from_slice::<serde_json::Value>(&answer)
+    let expires_in = read_json::<serde_json::Value>(&answer)
         .ok()
         .and_then(|v| {
             v.pointer(&login.expires_in_pointer)
                 .and_then(serde_json::Value::as_f64)
         })
         .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e10);
-    let token = take_secret_string(&mut answer, &login.token_pointer);
+    let token = take_secret_string(&answer, &login.token_pointer);
     wipe(answer);
-    let token = token.ok_or_else(|| Error::UnexpectedBody {
-        status,
-        reason: format!(
-            "the login answer has no token at `{}`; set `Login::token_pointer`",
-            login.token_pointer
-        ),
-        body: Bytes::new(),
-    })?;
+    let token = token
+        .map_err(|key| Error::DuplicateKey {
+            status,
+            key,
+            body: Bytes::new(),
+        })?
+        .ok_or_else(|| Error::UnexpectedBody {
+            status,
+            reason: format!(
+                "the login answer has no token at `{}`; set `Login::token_pointer`",
+                login.token_pointer
+            ),
+            body: Bytes::new(),
+        })?;
     let expiry = expires_in
         .map(|s| now + Duration::from_secs_f64(s))
         .or_else(|| jwt_expiry(&token));

@@ -81,16 +81,22 @@ where
             customer_id,
             user_agent,
         };
-        let (status, mut answer) = self.post_authenticated("v2/ramp/token", &body).await?;
-        let token = take_secret_string(&mut answer, "/data/token");
+        let (status, answer) = self.post_authenticated("v2/ramp/token", &body).await?;
+        let token = take_secret_string(&answer, "/data/token");
         wipe(answer);
-        token
-            .map(RampToken::new)
-            .ok_or_else(|| Error::UnexpectedBody {
+        match token {
+            Ok(Some(token)) => Ok(RampToken::new(token)),
+            Ok(None) => Err(Error::UnexpectedBody {
                 status,
                 reason: "no string at `data.token`".into(),
                 body: Bytes::new(),
-            })
+            }),
+            Err(key) => Err(Error::DuplicateKey {
+                status,
+                key,
+                body: Bytes::new(),
+            }),
+        }
     }
 
     /// `POST /v2/ramp/invalidate`: ends the customer's widget session; the widget URLs issued so

@@ -2,22 +2,29 @@
 //! parsed answer, and the rest, parsed and raw, is zeroized, so no copy outlives the call.
 
 use bytes::Bytes;
+use kukuruku_proto::{JsonError, read_json};
 use zeroize::Zeroize as _;
 
 /// Takes the non-blank string at `pointer` out of a JSON answer that carries a secret, leaving
-/// no copy in the parsed value.
-pub(super) fn take_secret_string(answer: &mut Bytes, pointer: &str) -> Option<String> {
-    let mut value: serde_json::Value = serde_json::from_slice(answer).ok()?;
+/// no copy in the parsed value: `Ok(None)` when there is none (or the answer is not JSON),
+/// `Err(key)` when an object of the answer has `key` twice (which token would count is
+/// ambiguous: nothing is taken).
+pub(super) fn take_secret_string(answer: &Bytes, pointer: &str) -> Result<Option<String>, String> {
+    let mut value: serde_json::Value = match read_json(answer) {
+        Ok(value) => value,
+        Err(JsonError::DuplicateKey { key }) => return Err(key),
+        Err(_) => return Ok(None),
+    };
     let taken = value.pointer_mut(pointer).map(serde_json::Value::take);
     wipe_value(&mut value);
-    match taken {
+    Ok(match taken {
         Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Some(s),
         Some(mut other) => {
             wipe_value(&mut other);
             None
         }
         None => None,
-    }
+    })
 }
 
 /// Zeroizes the strings of a JSON value (best effort: the parser's own buffers are not ours).
@@ -43,9 +50,11 @@ mod tests {
 
     #[test]
     fn the_secret_is_taken_only_when_it_is_a_non_blank_string() {
-        let mut answer = Bytes::from_static(br#"{"data":{"token":"tok","other":"x"}}"#);
+        let answer = Bytes::from_static(br#"{"data":{"token":"tok","other":"x"}}"#);
         assert_eq!(
-            take_secret_string(&mut answer, "/data/token").as_deref(),
+            take_secret_string(&answer, "/data/token")
+                .unwrap()
+                .as_deref(),
             Some("tok")
         );
         for body in [
@@ -54,9 +63,14 @@ mod tests {
             br#"{"data":{}}"#,
             b"not json",
         ] {
-            let mut answer = Bytes::from_static(body);
-            assert_eq!(take_secret_string(&mut answer, "/data/token"), None);
+            let answer = Bytes::from_static(body);
+            assert_eq!(take_secret_string(&answer, "/data/token"), Ok(None));
         }
+        let twice = Bytes::from_static(br#"{"data":{"token":"a","token":"b"}}"#);
+        assert_eq!(
+            take_secret_string(&twice, "/data/token"),
+            Err("token".to_owned())
+        );
     }
 
     #[test]

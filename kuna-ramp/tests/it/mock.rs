@@ -391,6 +391,56 @@ async fn error_bodies_are_kept_with_status_and_parsed_when_json() {
 }
 
 #[tokio::test]
+async fn an_answer_with_a_key_twice_is_refused_naming_the_key() {
+    let mock = Mock::new(|s| match s.path.as_str() {
+        "/api/v2/customer/details" => (
+            StatusCode::OK,
+            r#"{"data":{"id":"c","email":"a@b.co","email":"evil@b.co"}}"#.into(),
+        ),
+        "/api/v2/customer/find" => (
+            StatusCode::BAD_REQUEST,
+            r#"{"message":"first","message":"second"}"#.into(),
+        ),
+        "/api/v2/ramp/token" => (
+            StatusCode::OK,
+            r#"{"data":{"token":"eyJfirst","token":"eyJsecond"}}"#.into(),
+        ),
+        _ => (StatusCode::OK, r#"{"data":{},"data":{}}"#.into()),
+    });
+    let client = mock.client(Credentials::api_key("k"));
+
+    let err = client.customer("c").await.unwrap_err();
+    match &err {
+        Error::DuplicateKey { status, key, body } => {
+            assert_eq!(*status, StatusCode::OK);
+            assert_eq!(key, "email");
+            assert!(body.starts_with(br#"{"data""#));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().contains(r#"the key "email" twice"#),
+        "{err}"
+    );
+
+    // An error body with a key twice is kept, but its message is not read.
+    let err = client
+        .find_customers(&CustomerQuery::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
+    assert_eq!(err.message(), None);
+
+    // A credential answer with its token twice: refused, and neither token is kept.
+    let err = client.ramp_token("c", "UA").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::DuplicateKey { key, body, .. } if key == "token" && body.is_empty()),
+        "{err:?}"
+    );
+    assert!(!format!("{err:?}").contains("eyJ"), "{err:?}");
+}
+
+#[tokio::test]
 async fn open_widget_uses_the_exact_external_id_match() {
     // The search returns a loose match first: it must not be taken for the customer.
     let mock = Mock::new(|s| match s.path.as_str() {

@@ -14,7 +14,7 @@ impl Endpoint for Broken {
     fn body(&self, _: &ApiConfig) -> Result<Option<Bytes>, RequestError> {
         Err(RequestError::Missing { field: "amount" })
     }
-    fn parse_response(_: http::Response<Bytes>) -> Result<(), ResponseError> {
+    fn parse_response(&self, _: &ApiConfig, _: http::Response<Bytes>) -> Result<(), ResponseError> {
         Ok(())
     }
 }

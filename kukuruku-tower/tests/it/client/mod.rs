@@ -16,6 +16,7 @@ use kukuruku_tower::{BoxError, Client, ConnectError, Error, ResponseSignature, R
 use crate::support::*;
 
 mod errors;
+mod replay;
 mod retries;
 mod tracing_output;
 
