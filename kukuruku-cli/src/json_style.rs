@@ -26,9 +26,10 @@ pub(crate) struct Style {
     pub(crate) ascii_only: bool,
 }
 
-/// Parses a whole JSON text (surrounding whitespace allowed), objects in their key order.
+/// Parses a whole JSON text (surrounding whitespace allowed), objects in their key order; a
+/// text with a key twice in one object is not read (no re-serialisation could reproduce it).
 pub(crate) fn parse(text: &[u8]) -> Option<Value> {
-    serde_json::from_slice(text).ok()
+    kukuruku_proto::read_json(text).ok()
 }
 
 /// Writes `value` in `style`.
@@ -292,5 +293,12 @@ mod tests {
             assert!(parse(bad.as_bytes()).is_none(), "{bad:?}");
         }
         assert!(parse(b"\xff").is_none());
+    }
+
+    #[test]
+    fn a_key_twice_is_not_read() {
+        assert!(parse(br#"{"amount":1,"amount":500000}"#).is_none());
+        assert!(parse(br#"{"extra":{"a":1,"a":2}}"#).is_none());
+        assert!(parse(br#"{"amount":1}"#).is_some());
     }
 }

@@ -155,7 +155,7 @@ pub(crate) async fn discover(
     };
     let body = get_bytes(transport, &url).await?;
     let document: DiscoveryDocument =
-        serde_json::from_slice(&body).map_err(|error| bad(error.to_string()))?;
+        kukuruku_proto::read_json(&body).map_err(|error| bad(error.to_string()))?;
     if document.issuer != issuer {
         return Err(bad(format!(
             "it names issuer {:?}, not the configured {issuer:?}",
@@ -198,7 +198,7 @@ pub(crate) async fn fetch_jwks(
     url: &Url,
 ) -> Result<CoreJsonWebKeySet, Error> {
     let body = get_bytes(transport, url).await?;
-    serde_json::from_slice(&body).map_err(|error| Error::Discovery {
+    kukuruku_proto::read_json(&body).map_err(|error| Error::Discovery {
         url: url.to_string(),
         reason: format!("the JWKS is unusable: {error}"),
     })
