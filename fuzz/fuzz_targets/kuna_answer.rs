@@ -44,8 +44,10 @@ struct Seen {
     bearers: Vec<String>,
 }
 
+/// The body as JSON. Lossy: `serde_json` (like the client) does not check the UTF-8 of values
+/// it skips, so a success may carry invalid UTF-8 in a field nobody reads.
 fn json(body: &[u8]) -> Option<serde_json::Value> {
-    serde_json::from_slice(body).ok()
+    serde_json::from_str(&String::from_utf8_lossy(body)).ok()
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -90,7 +92,7 @@ fuzz_target!(|data: &[u8]| {
 
     let check_error = |error: &Error, credential: bool| {
         let _ = error.to_string();
-        if !status.is_success() && !(which == 3 && status == StatusCode::UNAUTHORIZED) {
+        if !status.is_success() {
             assert_eq!(error.status(), Some(status), "{error:?}");
             assert_eq!(error.body(), Some(&body), "the raw error body was not kept");
             let unauthorized = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
