@@ -22,3 +22,18 @@ pub(crate) fn fuzz(target: Option<&str>, seconds: u64) -> Result<(), String> {
         .arg(root().join("target/fuzz"))
         .args(["--", &format!("-max_total_time={seconds}")]))
 }
+
+/// Runs every fuzz target for `seconds` each (`fuzz/run.sh`), installing cargo-fuzz first when
+/// it is missing; fails on any finding.
+pub(crate) fn fuzz_every(seconds: u64) -> Result<(), String> {
+    let installed = cargo_command()
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !installed {
+        run(cargo_command().args(["install", "cargo-fuzz", "--locked", "--quiet"]))?;
+    }
+    run(std::process::Command::new("bash")
+        .arg(root().join("fuzz/run.sh"))
+        .arg(seconds.to_string()))
+}

@@ -94,16 +94,20 @@ enum Task {
         /// How many rounds [default: the example's, 200].
         rounds: Option<u32>,
     },
-    /// Builds every fuzz target, or runs one under cargo-fuzz.
+    /// Builds every fuzz target, runs every one, or runs one under cargo-fuzz.
     ///
-    /// Without a target: a plain `cargo build` of `fuzz/` (any toolchain). With one: runs it
-    /// under cargo-fuzz for SECONDS.
+    /// Without arguments: a plain `cargo build` of `fuzz/` (any toolchain). With `--seconds N`:
+    /// every target for N seconds each from its seeds (`fuzz/run.sh`; installs cargo-fuzz when
+    /// missing), failing on any finding. With a target: runs it under cargo-fuzz for SECONDS.
     Fuzz {
         /// The fuzz target to run (a file name of `fuzz/fuzz_targets/` without `.rs`).
         target: Option<String>,
         /// How long to run it.
         #[arg(requires = "target", default_value_t = 60)]
         seconds: u64,
+        /// Run every target for this many seconds each.
+        #[arg(long = "seconds", value_name = "N", conflicts_with = "target")]
+        every: Option<u64>,
     },
     /// Regenerates the signature vectors with real `python3`, `node` and `php`.
     Vectors,
@@ -130,7 +134,14 @@ fn main() -> ExitCode {
         Task::BenchTable { dir } => bench_table::print(dir),
         Task::BenchCount => bench_count::print(),
         Task::BenchRatio { rounds } => bench_count::ratio(rounds),
-        Task::Fuzz { target, seconds } => fuzz::fuzz(target.as_deref(), seconds),
+        Task::Fuzz {
+            target,
+            seconds,
+            every,
+        } => match every {
+            Some(each) => fuzz::fuzz_every(each),
+            None => fuzz::fuzz(target.as_deref(), seconds),
+        },
         Task::Vectors => process::run(
             std::process::Command::new("bash")
                 .arg(process::root().join("kukuruku-sign/tests/vectors/generate.sh")),
@@ -197,10 +208,27 @@ mod tests {
                 assert_eq!(cargo_args(&command_line), strings(&expected));
             }
         }
-        let Task::Fuzz { target, seconds } = parse(&["xtask", "fuzz", "amount_text", "5"]) else {
+        let Task::Fuzz {
+            target,
+            seconds,
+            every,
+        } = parse(&["xtask", "fuzz", "amount_text", "5"])
+        else {
             panic!("fuzz did not parse");
         };
-        assert_eq!((target.as_deref(), seconds), (Some("amount_text"), 5));
+        assert_eq!(
+            (target.as_deref(), seconds, every),
+            (Some("amount_text"), 5, None)
+        );
+        assert!(matches!(
+            parse(&["xtask", "fuzz", "--seconds", "10"]),
+            Task::Fuzz {
+                target: None,
+                every: Some(10),
+                ..
+            }
+        ));
+        assert!(Cli::try_parse_from(["xtask", "fuzz", "t", "--seconds", "3"]).is_err());
         assert!(matches!(
             parse(&["xtask", "fuzz"]),
             Task::Fuzz { target: None, .. }
