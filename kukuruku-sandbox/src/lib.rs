@@ -67,6 +67,7 @@ mod constant_time;
 mod error;
 mod html_escape;
 pub mod idp;
+mod json_object;
 pub mod kuna;
 pub mod merchant;
 mod payments;
