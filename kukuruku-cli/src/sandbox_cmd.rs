@@ -112,7 +112,11 @@ fn report_pending(report: &ShutdownReport) {
             status = delivery.status,
             url = delivery.url_for_logs(),
             tries = delivery.attempts.len(),
-            tries_plural = if delivery.attempts.len() == 1 { "y" } else { "ies" },
+            tries_plural = if delivery.attempts.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
         );
     }
 }

@@ -138,7 +138,10 @@ mod tests {
     fn a_repeated_key_is_refused_at_any_depth() {
         for (body, key) in [
             (r#"{"amount":1,"amount":500000}"#, "amount"),
-            (r#"{"customer":{"client_id":"a","client_id":"b"}}"#, "client_id"),
+            (
+                r#"{"customer":{"client_id":"a","client_id":"b"}}"#,
+                "client_id",
+            ),
             (r#"{"list":[{"x":1,"x":1}]}"#, "x"),
         ] {
             match json_object(body.as_bytes()) {

@@ -210,7 +210,11 @@ fn sandbox_stopped_says_which_callbacks_were_still_pending() {
         .spawn()
         .unwrap();
     let ready = ready_line(&mut child);
-    let addr = ready["api"].as_str().unwrap().trim_start_matches("http://").to_owned();
+    let addr = ready["api"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned();
     let body = r#"{"email":"user@example.com","amount":100,"currency":"RUB","merchant_url":"http://127.0.0.1:9/shop"}"#;
     let answer = http(
         &addr,

@@ -124,7 +124,9 @@ impl KunaState {
             .customers
             .iter()
             .find(|c| c.str("id") == Some(customer_id))
-            .map_or(0, |c| c.live_sessions.values().filter(|exp| **exp > now).count())
+            .map_or(0, |c| {
+                c.live_sessions.values().filter(|exp| **exp > now).count()
+            })
     }
 
     fn set_field(&self, customer_id: &str, field: &str, value: &str) -> bool {

@@ -84,7 +84,11 @@ async fn payin(sandbox: &Sandbox, number: &str, callback_url: &str) -> String {
     let body = format!(
         r#"{{"merchant_id":"1","amount":100,"currency":"RUB","order_number":"{number}","callback_url":"{callback_url}","customer":{{"client_id":"{USER}"}}}}"#
     );
-    let answer = post_signed(&format!("{}/api/v1/orders/payins", sandbox.api_url()), &body).await;
+    let answer = post_signed(
+        &format!("{}/api/v1/orders/payins", sandbox.api_url()),
+        &body,
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let value: Value = serde_json::from_str(&answer.body).unwrap();
     value["token"].as_str().unwrap().to_owned()
@@ -122,7 +126,10 @@ async fn the_callback_log_and_the_orders_are_capped_oldest_first() {
         .map(|order| order.uuid.to_string())
         .collect();
     assert_eq!(kept.len(), 4);
-    assert!(kept.iter().all(|uuid| uuids[6..].contains(uuid)), "{kept:?}");
+    assert!(
+        kept.iter().all(|uuid| uuids[6..].contains(uuid)),
+        "{kept:?}"
+    );
     assert!(sandbox.order(&uuids[0]).is_none());
     // The oldest order's number is free again.
     payin(&sandbox, "cap-0", &callback).await;
@@ -149,7 +156,10 @@ async fn shutdown_reports_a_delivery_to_a_merchant_that_never_answers() {
     assert_eq!(pending.outcome, DeliveryOutcome::Pending);
     assert_eq!(pending.status, OrderStatus::Paid);
     assert_eq!(pending.url, callback);
-    assert_eq!(pending.url_for_logs(), callback.trim_end_matches("?token=t"));
+    assert_eq!(
+        pending.url_for_logs(),
+        callback.trim_end_matches("?token=t")
+    );
 }
 
 /// Sends a keep-alive `GET /` on `stream` and reads the start of the answer.

@@ -28,7 +28,11 @@ async fn a_duplicate_amount_is_refused_and_no_order_is_made() {
     let body = r#"{"merchant_id":"1","amount":1,"currency":"RUB","order_number":"dup-2","customer":{"client_id":"a@example.com","client_id":"b@example.com"}}"#;
     let answer = post_signed(&payins, body).await;
     assert_eq!(answer.status, 400, "{}", answer.body);
-    assert!(err(&answer.body).contains(r#""client_id""#), "{}", answer.body);
+    assert!(
+        err(&answer.body).contains(r#""client_id""#),
+        "{}",
+        answer.body
+    );
     let body = format!(
         r#"{{"merchant_id":"1","amount":5,"currency":"RUB","order_number":"dup-3","user_email":"{USER}","order_number":"dup-4"}}"#
     );
@@ -71,7 +75,11 @@ async fn control_play_kuna_and_the_pay_page_refuse_repeats() {
     let body = format!(
         r#"{{"merchant_id":"1","amount":1,"currency":"RUB","order_number":"n","customer":{{"client_id":"{USER}"}}}}"#
     );
-    let created = post_signed(&format!("{}/api/v1/orders/payins", sandbox.api_url()), &body).await;
+    let created = post_signed(
+        &format!("{}/api/v1/orders/payins", sandbox.api_url()),
+        &body,
+    )
+    .await;
     let uuid = serde_json::from_str::<Value>(&created.body).unwrap()["token"]
         .as_str()
         .unwrap()

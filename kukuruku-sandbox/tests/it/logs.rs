@@ -65,7 +65,8 @@ async fn callback_tokens_credentials_and_e_mails_stay_out_of_the_logs() {
         .start()
         .await
         .unwrap();
-    let callback = format!("http://cbuser:cbpass@127.0.0.1:{port}/kuku/cb?token=TOPSECRETTOKEN#frag");
+    let callback =
+        format!("http://cbuser:cbpass@127.0.0.1:{port}/kuku/cb?token=TOPSECRETTOKEN#frag");
     let play = format!(
         r#"{{"email":"{USER}","amount":100,"currency":"RUB","merchant_url":"http://127.0.0.1:9/shop","callback_url":"{callback}"}}"#
     );
@@ -77,7 +78,10 @@ async fn callback_tokens_credentials_and_e_mails_stay_out_of_the_logs() {
     // The capture works: the tries and the Play are there, by opaque ids.
     assert!(logs.contains("callback try"), "{logs}");
     assert!(logs.contains("callback given up"), "{logs}");
-    assert!(logs.contains(&format!("http://127.0.0.1:{port}/kuku/cb")), "{logs}");
+    assert!(
+        logs.contains(&format!("http://127.0.0.1:{port}/kuku/cb")),
+        "{logs}"
+    );
     assert!(logs.contains("Play: order created and paid"), "{logs}");
     assert!(logs.contains(&sandbox.user_id(USER).unwrap()), "{logs}");
     for secret in ["TOPSECRETTOKEN", "cbpass", "cbuser", "frag", USER, "payer@"] {
