@@ -64,7 +64,8 @@
 //! its `config.rs`, `state.rs` and one file per group of routes. What all three share is at the
 //! root, in a file named for it: the server's start and stop (`sandbox.rs`, `server.rs`), the
 //! router (`router.rs`), errors (`error.rs`), answers (`response.rs`), bounded bodies
-//! (`body_limit.rs`), randomness, time stamps, constant-time comparison and HTML escaping.
+//! (`body_limit.rs`), JSON bodies (`json_object.rs`), URLs as logged (`log_url.rs`), the
+//! shutdown report, randomness, time stamps, constant-time comparison and HTML escaping.
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
