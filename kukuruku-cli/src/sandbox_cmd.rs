@@ -1,10 +1,11 @@
-//! `kukuruku sandbox`: serve the sandbox until Ctrl-C or SIGTERM.
+//! `kukuruku sandbox`: serve the sandbox until Ctrl-C or SIGTERM, then say which callbacks
+//! were still pending.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-use kukuruku_sandbox::{KukuPayUser, Merchant, Sandbox};
+use kukuruku_sandbox::{KukuPayUser, Merchant, Sandbox, ShutdownReport};
 
 use crate::error_chain::chain;
 use crate::secret::SecretArgs;
@@ -87,8 +88,37 @@ pub(crate) async fn run(
     tracing::info!(api = sandbox.api_url(), "sandbox ready; Ctrl-C to stop");
     wait_for_stop().await;
     tracing::info!("stopping");
-    sandbox.shutdown().await;
+    let report = sandbox.shutdown().await;
+    report_pending(&report);
     ExitCode::SUCCESS
+}
+
+/// One stderr line per callback the stop left undelivered (its URL without query or user
+/// info: it may carry a token), after a line that counts them.
+fn report_pending(report: &ShutdownReport) {
+    if report.is_clean() {
+        return;
+    }
+    let count = report.pending.len();
+    let plural = if count == 1 { "y" } else { "ies" };
+    eprintln!(
+        "kukuruku sandbox: stopped with {count} callback deliver{plural} still pending (the merchant never acknowledged them):"
+    );
+    for delivery in &report.pending {
+        eprintln!(
+            "kukuruku sandbox: pending callback #{id}: order {order} ({status}) to {url}, {tries} tr{tries_plural} made",
+            id = delivery.id,
+            order = delivery.order_uuid,
+            status = delivery.status,
+            url = delivery.url_for_logs(),
+            tries = delivery.attempts.len(),
+            tries_plural = if delivery.attempts.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+        );
+    }
 }
 
 async fn wait_for_stop() {

@@ -47,7 +47,16 @@
 //!   [`Sandbox::kuna_widget_url`];
 //! - bounded reads: a client has [`SandboxBuilder::read_timeout`] (10 s by default) to send a
 //!   request's headers, and as long again to send its body; bodies are limited to 64 KiB, on
-//!   every route;
+//!   every route; at most [`SandboxBuilder::max_connections`] connections are served at once
+//!   (256 by default; later ones wait to be accepted);
+//! - bounded memory: the orders ([`SandboxBuilder::max_orders`], 10 000, oldest dropped
+//!   first), the callback log ([`CallbackPolicy::log_capacity`], 1000), KukurukuID codes and
+//!   tokens (expired ones purged as new ones are stored, at most
+//!   [`idp::IdpConfig::max_grants`] of each kind) and Kuna widget sessions (expired ones
+//!   purged, at most [`kuna::KunaConfig::max_sessions_per_customer`] each);
+//! - a JSON body with a key given twice (`{"amount":1,"amount":500000}`), in any object of it,
+//!   is refused with a 400 naming the key, never read as "last wins";
+//! - [`Sandbox::shutdown`] reports the callback deliveries still pending ([`ShutdownReport`]);
 //! - one clock: every time stamp, token lifetime and expiry reads the one time source given to
 //!   [`SandboxBuilder::time_source`] (the system clock by default).
 //!
@@ -55,7 +64,8 @@
 //! its `config.rs`, `state.rs` and one file per group of routes. What all three share is at the
 //! root, in a file named for it: the server's start and stop (`sandbox.rs`, `server.rs`), the
 //! router (`router.rs`), errors (`error.rs`), answers (`response.rs`), bounded bodies
-//! (`body_limit.rs`), randomness, time stamps, constant-time comparison and HTML escaping.
+//! (`body_limit.rs`), JSON bodies (`json_object.rs`), URLs as logged (`log_url.rs`), the
+//! shutdown report, randomness, time stamps, constant-time comparison and HTML escaping.
 #![deny(missing_docs)]
 #![cfg_attr(
     not(test),
@@ -67,7 +77,9 @@ mod constant_time;
 mod error;
 mod html_escape;
 pub mod idp;
+mod json_object;
 pub mod kuna;
+mod log_url;
 pub mod merchant;
 mod payments;
 mod random;
@@ -75,6 +87,7 @@ mod response;
 mod router;
 mod sandbox;
 mod server;
+mod shutdown_report;
 mod timestamp;
 
 pub use error::{SandboxError, StatusChangeError, UserError};
@@ -85,6 +98,7 @@ pub use payments::{
 pub use sandbox::{
     IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_PUBLIC_CLIENT_ID, Sandbox, SandboxBuilder,
 };
+pub use shutdown_report::ShutdownReport;
 
 /// The protocol's types, which the sandbox uses as they are: statuses and the moves between
 /// them, order types, the D1 signing choices, and (in the crate) amounts, currencies, ids and

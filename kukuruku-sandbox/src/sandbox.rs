@@ -20,8 +20,8 @@ use crate::payments::{
     CallbackDelivery, CallbackPolicy, Dispatcher, KukuPayUser, Merchant, MerchantEntry, Order,
     PaymentsState,
 };
-use crate::server::serve;
-use crate::{OrderStatus, SandboxError, StatusChangeError, UserError};
+use crate::server::{ServeLimits, serve};
+use crate::{OrderStatus, SandboxError, ShutdownReport, StatusChangeError, UserError};
 
 /// The `client_id` of the sandbox KukurukuID's confidential demo client (server side, with
 /// [`IDP_CLIENT_SECRET`]). It accepts any `http` redirect URI on a loopback host, and those
@@ -38,6 +38,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The default of [`SandboxBuilder::read_timeout`].
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default of [`SandboxBuilder::max_connections`].
+const MAX_CONNECTIONS: usize = 256;
+
+/// The default of [`SandboxBuilder::max_orders`].
+const MAX_ORDERS: usize = 10_000;
 
 /// Configures and starts a [`Sandbox`].
 ///
@@ -63,6 +69,8 @@ pub struct SandboxBuilder {
     callbacks: CallbackPolicy,
     bodyless: BodylessSigning,
     read_timeout: Duration,
+    max_connections: usize,
+    max_orders: usize,
     idp_redirect_uris: Vec<String>,
     idp_clients: Vec<IdpClient>,
     kuna: KunaConfig,
@@ -78,6 +86,8 @@ impl Default for SandboxBuilder {
             callbacks: CallbackPolicy::default(),
             bodyless: BodylessSigning::default(),
             read_timeout: READ_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
+            max_orders: MAX_ORDERS,
             idp_redirect_uris: Vec::new(),
             idp_clients: Vec::new(),
             kuna: KunaConfig::default(),
@@ -131,6 +141,22 @@ impl SandboxBuilder {
     /// (body), so a stalled client cannot hold the sandbox's connections for ever.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = timeout;
+        self
+    }
+
+    /// How many connections are served at once, at least 1 (default 256). A client beyond
+    /// that waits, connected, until one of the served connections closes: a flood of idle
+    /// connections cannot take every file descriptor of the process (each served one is also
+    /// bounded by [`read_timeout`](Self::read_timeout)).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections.max(1);
+        self
+    }
+
+    /// How many orders the sandbox keeps, at least 1 (default 10 000): the oldest is dropped
+    /// (status, pay page and idempotency forgotten) when a new one would exceed it.
+    pub fn max_orders(mut self, orders: usize) -> Self {
+        self.max_orders = orders.max(1);
         self
     }
 
@@ -231,6 +257,7 @@ impl SandboxBuilder {
             verifier,
             bodyless: self.bodyless,
             read_timeout: self.read_timeout,
+            max_orders: self.max_orders,
             store: Mutex::default(),
             callbacks: Arc::new(Dispatcher::new(
                 self.callbacks,
@@ -245,7 +272,11 @@ impl SandboxBuilder {
         }
 
         let app = crate::router::router(Arc::clone(&payments), idp.clone(), kuna.clone());
-        let server = tokio::spawn(serve(listener, app, self.read_timeout, shutdown_rx));
+        let limits = ServeLimits {
+            header_timeout: self.read_timeout,
+            max_connections: self.max_connections,
+        };
+        let server = tokio::spawn(serve(listener, app, limits, shutdown_rx));
         tracing::info!(%base_url, issuer = %payments.issuer, "Kukuruku sandbox listening");
         Ok(Sandbox {
             payments,
@@ -466,15 +497,19 @@ impl Sandbox {
         self.payments.callbacks.settled(timeout).await
     }
 
-    /// Stops accepting connections, stops delivering callbacks, and waits (at most 5 s) for
-    /// open connections to finish.
-    pub async fn shutdown(mut self) {
+    /// Stops accepting connections, stops delivering callbacks, waits (at most 5 s) for open
+    /// connections to finish, and reports the callback deliveries it stopped while they were
+    /// still pending ([`ShutdownReport::pending`]): callbacks their merchants never got.
+    pub async fn shutdown(mut self) -> ShutdownReport {
         let _ = self.shutdown.send(true);
         if let Some(server) = self.server.take() {
             let abort = server.abort_handle();
             if tokio::time::timeout(SHUTDOWN_GRACE, server).await.is_err() {
                 abort.abort();
             }
+        }
+        ShutdownReport {
+            pending: self.payments.callbacks.pending(),
         }
     }
 }

@@ -1,27 +1,46 @@
 //! The server: one hyper HTTP/1 connection per client, each bounded in how long it may take to
-//! send a request's headers, stopped gracefully.
+//! send a request's headers, at most so many at once, stopped gracefully.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+/// What bounds the server's connections.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServeLimits {
+    /// How long a client may take to send a request's headers.
+    pub(crate) header_timeout: Duration,
+    /// How many connections are served at once.
+    pub(crate) max_connections: usize,
+}
+
 /// Serves `app` on `listener` until `stop` turns `true` (or its sender is gone), one hyper
-/// HTTP/1 connection per client, each with `header_timeout` to send a request's headers (hyper
-/// closes the connection otherwise). On stop: no new connection, open ones finish their
-/// request and close, and this returns when all are closed.
+/// HTTP/1 connection per client, each with `limits.header_timeout` to send a request's headers
+/// (hyper closes the connection otherwise), at most `limits.max_connections` at once: the next
+/// client is accepted only when a served connection closes (until then it waits in the
+/// listener's backlog). On stop: no new connection, open ones finish their request and close,
+/// and this returns when all are closed.
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
-    header_timeout: Duration,
+    limits: ServeLimits,
     mut stop: watch::Receiver<bool>,
 ) {
+    let header_timeout = limits.header_timeout;
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut connections = JoinSet::new();
     loop {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot,
+            _ = stop.wait_for(|stopped| *stopped) => break,
+        };
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stop.wait_for(|stopped| *stopped) => break,
@@ -40,6 +59,8 @@ pub(crate) async fn serve(
         let service = TowerToHyperService::new(app.clone());
         let mut stop = stop.clone();
         connections.spawn(async move {
+            // The slot is the connection's until it closes.
+            let _slot = slot;
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())

@@ -189,3 +189,71 @@ fn sandbox_refuses_a_missing_secret_and_a_non_loopback_address() {
         stderr(&out)
     );
 }
+
+#[test]
+fn sandbox_stopped_says_which_callbacks_were_still_pending() {
+    // A merchant that takes the connection and never answers.
+    let merchant = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = merchant.local_addr().unwrap().port();
+    let mut child = Command::new(BIN)
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--callback-url",
+            &format!("http://127.0.0.1:{port}/cb?token=CALLBACKTOKEN"),
+        ])
+        .env("KUKURUKU_SECRET_KEY", KEY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ready = ready_line(&mut child);
+    let addr = ready["api"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_owned();
+    let body = r#"{"email":"user@example.com","amount":100,"currency":"RUB","merchant_url":"http://127.0.0.1:9/shop"}"#;
+    let answer = http(
+        &addr,
+        &format!(
+            "POST /sandbox/play HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (_, json) = answer.split_once("\r\n\r\n").unwrap();
+    let order: serde_json::Value = serde_json::from_str(json).unwrap();
+    let order_id = order["order_id"].as_str().unwrap().to_owned();
+    // The callback is on its way: the merchant has the connection, and never answers.
+    let (_connection, _) = merchant.accept().unwrap();
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(child.wait_with_output());
+    });
+    let output = receive
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the sandbox stopped after SIGTERM")
+        .unwrap();
+    assert!(output.status.success(), "{:?}", output.status);
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("stopped with 1 callback delivery still pending"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "pending callback #1: order {order_id} (paid) to http://127.0.0.1:{port}/cb,"
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("CALLBACKTOKEN"), "{stderr}");
+}

@@ -158,6 +158,7 @@ fn approve(state: &IdpState, request: &AuthRequest, user: IdpUser) -> Response {
             auth_time: unix_seconds(now),
             expires_at: now + state.config().code_ttl,
         },
+        now,
     );
     redirect(
         state,

@@ -133,6 +133,10 @@ pub struct IdpConfig {
     pub refresh_token_ttl: Duration,
     /// Lifetime of authorization codes (default 60 s).
     pub code_ttl: Duration,
+    /// The most codes, and the most access and refresh tokens, held at once, each (default
+    /// 10 000). Expired ones are purged as new ones are issued (and on use); beyond the cap
+    /// the ones closest to expiring are dropped first (they stop working early).
+    pub max_grants: usize,
     /// The signing key; `None`: a 2048-bit RSA key is generated at start.
     pub signing_key: Option<IdpSigningKey>,
     /// The key used by the misbehaviours that need another key
@@ -170,6 +174,7 @@ impl IdpConfig {
             id_token_ttl: Duration::from_secs(300),
             refresh_token_ttl: Duration::from_secs(1800),
             code_ttl: Duration::from_secs(60),
+            max_grants: 10_000,
             signing_key: None,
             spare_key: None,
             time_source: SystemClock::shared(),

@@ -60,8 +60,8 @@ fn logout(state: &IdpState, params: &BTreeMap<String, String>) -> Response {
         .and_then(|claims| claims.get("sid"))
         .and_then(|value| value.as_str())
     {
-        lock(&state.inner.access_tokens).retain(|_, grant| grant.session_id != sid);
-        lock(&state.inner.refresh_tokens).retain(|_, grant| grant.session_id != sid);
+        lock(&state.inner.access_tokens).retain(|grant| grant.session_id != sid);
+        lock(&state.inner.refresh_tokens).retain(|grant| grant.session_id != sid);
     }
     match params
         .get("post_logout_redirect_uri")

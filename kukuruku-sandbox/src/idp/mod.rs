@@ -53,6 +53,7 @@ mod client_auth;
 mod config;
 mod discovery;
 mod error;
+mod grants;
 mod id_token;
 mod logout;
 mod oauth;

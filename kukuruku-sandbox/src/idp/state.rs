@@ -10,6 +10,7 @@ use url::Url;
 
 use super::config::{IdpClient, IdpConfig};
 use super::error::IdpError;
+use super::grants::{Expiring, GrantStore};
 use super::signing_key::{IdpSigningKey, JwtKey};
 use super::users::{IdpUser, IdpUsers};
 
@@ -88,6 +89,18 @@ pub(super) struct TokenGrant {
     pub(super) expires_at: SystemTime,
 }
 
+impl Expiring for CodeGrant {
+    fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+}
+
+impl Expiring for TokenGrant {
+    fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+}
+
 /// The provider's state: configuration, keys, codes and tokens. Cheap to clone.
 #[derive(Clone)]
 pub struct IdpState {
@@ -101,9 +114,9 @@ pub(super) struct Inner {
     pub(super) keys: Mutex<Keys>,
     spare: OnceLock<Result<JwtKey, IdpError>>,
     misbehave: Mutex<Misbehave>,
-    pub(super) codes: Mutex<HashMap<String, CodeGrant>>,
-    pub(super) access_tokens: Mutex<HashMap<String, TokenGrant>>,
-    pub(super) refresh_tokens: Mutex<HashMap<String, TokenGrant>>,
+    pub(super) codes: Mutex<GrantStore<CodeGrant>>,
+    pub(super) access_tokens: Mutex<GrantStore<TokenGrant>>,
+    pub(super) refresh_tokens: Mutex<GrantStore<TokenGrant>>,
     hits: Mutex<HashMap<IdpEndpoint, u64>>,
 }
 
@@ -149,6 +162,10 @@ impl IdpState {
             None => IdpSigningKey::generate()?,
         };
         let current = JwtKey::new(&key, "sandbox-1");
+        let max = config.max_grants;
+        let codes = Mutex::new(GrantStore::new(max, config.code_ttl));
+        let access_tokens = Mutex::new(GrantStore::new(max, config.access_token_ttl));
+        let refresh_tokens = Mutex::new(GrantStore::new(max, config.refresh_token_ttl));
         Ok(Self {
             inner: Arc::new(Inner {
                 config,
@@ -160,9 +177,9 @@ impl IdpState {
                 }),
                 spare: OnceLock::new(),
                 misbehave: Mutex::new(Misbehave::default()),
-                codes: Mutex::new(HashMap::new()),
-                access_tokens: Mutex::new(HashMap::new()),
-                refresh_tokens: Mutex::new(HashMap::new()),
+                codes,
+                access_tokens,
+                refresh_tokens,
                 hits: Mutex::new(HashMap::new()),
             }),
         })
@@ -249,12 +266,21 @@ impl IdpState {
         spare.clone().map(|key| key.with_kid(kid))
     }
 
-    /// The grant of a live access token.
+    /// The grant of a live access token (an expired one is dropped).
     pub(super) fn access_grant(&self, token: &str) -> Option<TokenGrant> {
         let now = self.now();
-        lock(&self.inner.access_tokens)
-            .get(token)
-            .filter(|grant| grant.expires_at > now)
-            .cloned()
+        lock(&self.inner.access_tokens).live(token, now).cloned()
+    }
+
+    /// How many authorization codes the provider holds (issued, not used; expired ones are
+    /// purged as new ones are issued, at most [`IdpConfig::max_grants`]).
+    pub fn code_count(&self) -> usize {
+        lock(&self.inner.codes).len()
+    }
+
+    /// How many access and refresh tokens the provider holds (expired ones are purged as new
+    /// ones are issued, at most [`IdpConfig::max_grants`] of each).
+    pub fn token_count(&self) -> usize {
+        lock(&self.inner.access_tokens).len() + lock(&self.inner.refresh_tokens).len()
     }
 }

@@ -163,6 +163,7 @@ fn issue(state: &IdpState, grant: TokenGrant) -> Response {
             expires_at: now + config.access_token_ttl,
             ..grant.clone()
         },
+        now,
     );
     let refresh_ttl = grant
         .expires_at
@@ -171,7 +172,7 @@ fn issue(state: &IdpState, grant: TokenGrant) -> Response {
         .as_secs();
     let session_id = grant.session_id.clone();
     let scope = grant.scope.clone();
-    lock(&state.inner.refresh_tokens).insert(refresh.clone(), grant);
+    lock(&state.inner.refresh_tokens).insert(refresh.clone(), grant, now);
     json_response(
         StatusCode::OK,
         &json!({

@@ -33,6 +33,10 @@ pub struct KunaConfig {
     /// Lifetime of login tokens (default [`DEFAULT_LOGIN_TOKEN_LIFETIME`]; make it short to test
     /// renewal).
     pub login_token_lifetime: Duration,
+    /// The most widget sessions (tokens) a customer has at once (default 100): each new
+    /// token first drops the customer's expired ones, then, beyond this, the ones ending
+    /// first (those tokens stop working).
+    pub max_sessions_per_customer: usize,
     /// The HS256 key signing both kinds of token (default: 32 random bytes).
     pub hs256_secret: Vec<u8>,
     /// Where Kuna reads the time: token `iat`/`exp` and expiry, `createdAt`.
@@ -66,6 +70,7 @@ impl Default for KunaConfig {
             institution_id: "sandbox-institution".into(),
             ramp_token_lifetime: DEFAULT_RAMP_TOKEN_LIFETIME,
             login_token_lifetime: DEFAULT_LOGIN_TOKEN_LIFETIME,
+            max_sessions_per_customer: 100,
             hs256_secret: unique_bytes::<32>().to_vec(),
             time_source: SystemClock::shared(),
         }
@@ -82,6 +87,7 @@ impl fmt::Debug for KunaConfig {
             .field("institution_id", &self.institution_id)
             .field("ramp_token_lifetime", &self.ramp_token_lifetime)
             .field("login_token_lifetime", &self.login_token_lifetime)
+            .field("max_sessions_per_customer", &self.max_sessions_per_customer)
             .field("hs256_secret", &"***")
             .finish_non_exhaustive()
     }

@@ -1,6 +1,6 @@
 //! The customer routes: `POST /v2/customer/create`, `/update`, `/details`, `/find`.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use axum::extract::State;
 use axum::response::Response;
@@ -93,7 +93,7 @@ pub(super) async fn create(
     fields.insert("walletStatus".into(), json!("Active"));
     let record = CustomerRecord {
         fields,
-        live_sessions: HashSet::new(),
+        live_sessions: HashMap::new(),
     };
     let answer = public(&record);
     store.customers.push(record);

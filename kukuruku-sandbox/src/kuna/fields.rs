@@ -5,6 +5,7 @@ use http::StatusCode;
 use serde_json::{Map, Value};
 
 use super::answer::{Fail, fail};
+use crate::json_object::{JsonObjectError, json_object};
 
 /// Fields a partner sends on create/update.
 pub(super) const INPUT_FIELDS: [&str; 11] = [
@@ -30,11 +31,14 @@ pub(super) const REQUIRED: [&str; 6] = [
     "residenceAddress",
 ];
 
-/// The JSON object body, or a 400.
+/// The JSON object body, or a 400 (a key given twice is refused, naming it).
 pub(super) fn object(body: &[u8]) -> Result<Map<String, Value>, Fail> {
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(fail(StatusCode::BAD_REQUEST, "Body must be a JSON object")),
+    match json_object(body) {
+        Ok(map) => Ok(map),
+        Err(err @ JsonObjectError::DuplicateKey(_)) => {
+            Err(fail(StatusCode::BAD_REQUEST, &err.to_string()))
+        }
+        Err(_) => Err(fail(StatusCode::BAD_REQUEST, "Body must be a JSON object")),
     }
 }
 

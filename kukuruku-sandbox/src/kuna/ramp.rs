@@ -40,13 +40,11 @@ pub(super) async fn ramp_token(
     claims.insert("id".into(), json!(session_id));
     claims.insert("fingerprint".into(), json!(fingerprint));
     claims.insert("sessionCreatedAt".into(), json!(unix_millis(now)));
+    let exp = iat.saturating_add(config.ramp_token_lifetime.as_secs().max(1));
     claims.insert("iat".into(), json!(iat));
-    claims.insert(
-        "exp".into(),
-        json!(iat + config.ramp_token_lifetime.as_secs().max(1)),
-    );
+    claims.insert("exp".into(), json!(exp));
     let token = hs256::sign(&config.hs256_secret, &claims).ok_or_else(unsigned)?;
-    store.customers[index].live_sessions.insert(session_id);
+    store.customers[index].add_session(session_id, exp, iat, config.max_sessions_per_customer);
     Ok(ok(json!({ "token": token })))
 }
 
@@ -100,7 +98,7 @@ pub(super) async fn widget(State(state): State<KunaState>, RawQuery(query): RawQ
     let customer = store
         .customers
         .iter()
-        .find(|c| c.live_sessions.contains(session_id));
+        .find(|c| c.live_sessions.contains_key(session_id));
     let Some(customer_id) = customer.and_then(|c| c.str("id")) else {
         return refuse("Session ended: the token was invalidated");
     };

@@ -1,6 +1,6 @@
 //! [`KunaState`]: the customers, the live widget tokens, and the test switches.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -32,11 +32,28 @@ pub(super) struct Store {
 /// A customer as stored: every wire field, `null` when unset.
 pub(super) struct CustomerRecord {
     pub(super) fields: Map<String, Value>,
-    /// The session ids (the widget tokens' `id` claim) issued and not invalidated.
-    pub(super) live_sessions: HashSet<String>,
+    /// The session ids (the widget tokens' `id` claim) issued and not invalidated, with their
+    /// tokens' `exp` (Unix seconds). Bounded: see [`CustomerRecord::add_session`].
+    pub(super) live_sessions: HashMap<String, u64>,
 }
 
 impl CustomerRecord {
+    /// Records a new session ending at `exp`, first dropping the expired ones (at `now`) and,
+    /// beyond `max` sessions (at least 1), the ones ending first: their tokens stop working.
+    pub(super) fn add_session(&mut self, id: String, exp: u64, now: u64, max: usize) {
+        self.live_sessions.retain(|_, ends| *ends > now);
+        while self.live_sessions.len() >= max.max(1) {
+            let first = self
+                .live_sessions
+                .iter()
+                .min_by_key(|(_, ends)| **ends)
+                .map(|(id, _)| id.clone());
+            let Some(first) = first else { break };
+            self.live_sessions.remove(&first);
+        }
+        self.live_sessions.insert(id, exp);
+    }
+
     pub(super) fn str(&self, field: &str) -> Option<&str> {
         self.fields.get(field).and_then(Value::as_str)
     }
@@ -100,13 +117,16 @@ impl KunaState {
         self.set_field(customer_id, "verificationStatus", status)
     }
 
-    /// How many widget tokens of the customer work now (issued, not invalidated; expiry aside).
+    /// How many widget tokens of the customer work now (issued, not invalidated, not expired).
     pub fn live_token_count(&self, customer_id: &str) -> usize {
+        let now = kukuruku_proto::unix_seconds(self.shared.config.now());
         self.store()
             .customers
             .iter()
             .find(|c| c.str("id") == Some(customer_id))
-            .map_or(0, |c| c.live_sessions.len())
+            .map_or(0, |c| {
+                c.live_sessions.values().filter(|exp| **exp > now).count()
+            })
     }
 
     fn set_field(&self, customer_id: &str, field: &str, value: &str) -> bool {

@@ -1,5 +1,7 @@
 //! Callback delivery (PROTOCOL 1.5, D8): signed POSTs of the order object to the merchant's
-//! `callback_url`, at least once, retried with exponential back-off, every try logged.
+//! `callback_url`, at least once, retried with jittered exponential back-off, every try logged
+//! (in a bounded log, `delivery_log.rs`). Logs (`tracing`) show the URL without its query and
+//! user info: a callback URL may carry a token.
 
 use std::error::Error as StdError;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -19,7 +21,10 @@ use serde::Serialize;
 use tokio::sync::{Notify, watch};
 
 use super::config::CallbackPolicy;
+use super::delivery_log::DeliveryLog;
+use super::jitter::Jitter;
 use super::order::Order;
+use crate::log_url::loggable_url;
 use crate::timestamp::rfc3339;
 
 /// How much of a merchant's answer the log keeps (data in the log, not an error message).
@@ -52,6 +57,14 @@ pub struct CallbackDelivery {
     pub outcome: DeliveryOutcome,
     /// Every try so far.
     pub attempts: Vec<DeliveryAttempt>,
+}
+
+impl CallbackDelivery {
+    /// [`url`](Self::url) without user info, query and fragment (`http://h:1/cb` for
+    /// `http://u:p@h:1/cb?token=t`): what to show in logs, where a token must not appear.
+    pub fn url_for_logs(&self) -> String {
+        loggable_url(&self.url)
+    }
 }
 
 /// Where a delivery stands.
@@ -89,7 +102,7 @@ pub struct DeliveryAttempt {
 pub(crate) struct Dispatcher {
     client: Client<HttpConnector, Full<Bytes>>,
     policy: CallbackPolicy,
-    log: Mutex<Vec<CallbackDelivery>>,
+    log: Mutex<DeliveryLog>,
     changed: Notify,
     shutdown: watch::Receiver<bool>,
     runtime: tokio::runtime::Handle,
@@ -112,7 +125,7 @@ impl Dispatcher {
         Self {
             client,
             policy,
-            log: Mutex::new(Vec::new()),
+            log: Mutex::new(DeliveryLog::new(policy.max_logged())),
             changed: Notify::new(),
             shutdown,
             runtime,
@@ -125,13 +138,18 @@ impl Dispatcher {
         rfc3339(self.time_source.now())
     }
 
-    fn log(&self) -> MutexGuard<'_, Vec<CallbackDelivery>> {
+    fn log(&self) -> MutexGuard<'_, DeliveryLog> {
         self.log.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Every delivery so far, oldest first.
+    /// Every delivery in the log, oldest first.
     pub(crate) fn deliveries(&self) -> Vec<CallbackDelivery> {
-        self.log().clone()
+        self.log().all()
+    }
+
+    /// The deliveries still pending, oldest first.
+    pub(crate) fn pending(&self) -> Vec<CallbackDelivery> {
+        self.log().pending()
     }
 
     /// Waits until no delivery is pending, or `timeout` has passed; returns the log.
@@ -143,8 +161,8 @@ impl Dispatcher {
             notified.as_mut().enable();
             {
                 let log = self.log();
-                if log.iter().all(|d| d.outcome != DeliveryOutcome::Pending) {
-                    return log.clone();
+                if log.settled() {
+                    return log.all();
                 }
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -161,49 +179,63 @@ impl Dispatcher {
         let body = order.to_json();
         let signature = signer.sign(&body).to_hex();
         let signature = signature.as_str().to_owned();
-        let index = {
-            let mut log = self.log();
-            let id = u64::try_from(log.len())
-                .unwrap_or(u64::MAX)
-                .saturating_add(1);
-            log.push(CallbackDelivery {
-                id,
-                order_uuid: order.uuid.to_string(),
-                order_number: order.order_number.to_string(),
-                merchant_id: order.merchant_id.to_string(),
-                status: order.status.clone(),
-                url: url.clone(),
-                body: String::from_utf8_lossy(&body).into_owned(),
-                signature: signature.clone(),
-                outcome: DeliveryOutcome::Pending,
-                attempts: Vec::new(),
-            });
-            log.len() - 1
-        };
+        let (id, given_up) = self.log().push(|id| CallbackDelivery {
+            id,
+            order_uuid: order.uuid.to_string(),
+            order_number: order.order_number.to_string(),
+            merchant_id: order.merchant_id.to_string(),
+            status: order.status.clone(),
+            url: url.clone(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            signature: signature.clone(),
+            outcome: DeliveryOutcome::Pending,
+            attempts: Vec::new(),
+        });
+        if let Some(dropped) = given_up {
+            tracing::warn!(
+                id = dropped.id,
+                order = %dropped.order_uuid,
+                url = %dropped.url_for_logs(),
+                capacity = self.policy.max_logged(),
+                "callback log full of pending deliveries: the oldest is given up"
+            );
+        }
         self.changed.notify_waiters();
         let this = Arc::clone(self);
-        self.runtime.spawn(async move {
-            this.deliver(index, &url, Bytes::from(body), &signature)
-                .await;
+        let task = self.runtime.spawn(async move {
+            this.deliver(id, &url, Bytes::from(body), &signature).await;
         });
+        self.log().set_task(id, task.abort_handle());
     }
 
-    async fn deliver(&self, index: usize, url: &str, body: Bytes, signature: &str) {
+    /// The wait before try `number`: the policy's, jittered unless it says not.
+    fn wait_before(&self, number: u32, jitter: &mut Jitter) -> Duration {
+        let nominal = self.policy.backoff_before(number);
+        if self.policy.jitter_setting().0 {
+            jitter.wait(nominal)
+        } else {
+            nominal
+        }
+    }
+
+    async fn deliver(&self, id: u64, url: &str, body: Bytes, signature: &str) {
         let target = match target(url, signature) {
             Ok(target) => target,
             Err(error) => {
                 self.record(
-                    index,
+                    id,
                     attempt_without_answer(1, &self.now_rfc3339(), Duration::ZERO, error),
                 );
-                self.finish(index, DeliveryOutcome::Failed);
+                self.finish(id, DeliveryOutcome::Failed);
                 return;
             }
         };
         let mut shutdown = self.shutdown.clone();
         let attempts = self.policy.attempts();
+        let mut jitter = Jitter::for_delivery(self.policy.jitter_setting().1, id);
+        let logged_url = loggable_url(url);
         for number in 1..=attempts {
-            let wait = self.policy.backoff_before(number);
+            let wait = self.wait_before(number, &mut jitter);
             if !wait.is_zero() {
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {}
@@ -230,20 +262,20 @@ impl Dispatcher {
             };
             let delivered = attempt.http_status.is_some_and(|s| (200..300).contains(&s));
             tracing::info!(
-                url = %url,
+                url = %logged_url,
                 attempt = number,
                 status = ?attempt.http_status,
                 error = ?attempt.error,
                 "callback try"
             );
-            self.record(index, attempt);
+            self.record(id, attempt);
             if delivered {
-                self.finish(index, DeliveryOutcome::Delivered);
+                self.finish(id, DeliveryOutcome::Delivered);
                 return;
             }
         }
-        tracing::warn!(url = %url, attempts, "callback given up");
-        self.finish(index, DeliveryOutcome::Failed);
+        tracing::warn!(url = %logged_url, attempts, "callback given up");
+        self.finish(id, DeliveryOutcome::Failed);
     }
 
     /// One try: the merchant's status and the start of its answer, or why there is none.
@@ -271,17 +303,15 @@ impl Dispatcher {
         }
     }
 
-    fn record(&self, index: usize, attempt: DeliveryAttempt) {
-        if let Some(delivery) = self.log().get_mut(index) {
+    fn record(&self, id: u64, attempt: DeliveryAttempt) {
+        if let Some(delivery) = self.log().get_mut(id) {
             delivery.attempts.push(attempt);
         }
         self.changed.notify_waiters();
     }
 
-    fn finish(&self, index: usize, outcome: DeliveryOutcome) {
-        if let Some(delivery) = self.log().get_mut(index) {
-            delivery.outcome = outcome;
-        }
+    fn finish(&self, id: u64, outcome: DeliveryOutcome) {
+        self.log().finish(id, outcome);
         self.changed.notify_waiters();
     }
 }

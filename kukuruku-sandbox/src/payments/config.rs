@@ -113,10 +113,14 @@ impl KukuPayUser {
 }
 
 /// How callbacks are delivered (PROTOCOL D8): at least once, retried with exponential back-off
-/// after a non-2xx answer or a timeout.
+/// after a non-2xx answer or a timeout, and how many deliveries the log keeps.
 ///
 /// The defaults are Kukuruku's: 5 s timeout per try, 8 tries, waiting 1 s before the second
-/// try and doubling each time. Tests want milliseconds:
+/// try and doubling each time. Each wait is jittered ("equal jitter"): drawn between half the
+/// nominal wait ([`backoff_before`](Self::backoff_before)) and the whole of it, so callbacks
+/// that failed together do not all retry at once; [`jitter_seed`](Self::jitter_seed) makes the
+/// draws the same on every run, [`jitter`](Self::jitter)`(false)` turns them off. The log keeps
+/// the last 1000 deliveries ([`log_capacity`](Self::log_capacity)). Tests want milliseconds:
 ///
 /// ```
 /// use std::time::Duration;
@@ -124,7 +128,8 @@ impl KukuPayUser {
 /// let fast = CallbackPolicy::default()
 ///     .timeout(Duration::from_millis(500))
 ///     .max_attempts(4)
-///     .initial_backoff(Duration::from_millis(10));
+///     .initial_backoff(Duration::from_millis(10))
+///     .jitter_seed(42);
 /// assert_eq!(fast.backoff_before(2), Duration::from_millis(10));
 /// assert_eq!(fast.backoff_before(4), Duration::from_millis(40));
 /// ```
@@ -134,7 +139,13 @@ pub struct CallbackPolicy {
     max_attempts: u32,
     initial_backoff: Duration,
     max_backoff: Duration,
+    jitter: bool,
+    jitter_seed: Option<u64>,
+    log_capacity: usize,
 }
+
+/// The default of [`CallbackPolicy::log_capacity`].
+const LOG_CAPACITY: usize = 1000;
 
 impl Default for CallbackPolicy {
     fn default() -> Self {
@@ -143,6 +154,9 @@ impl Default for CallbackPolicy {
             max_attempts: 8,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
+            jitter: true,
+            jitter_seed: None,
+            log_capacity: LOG_CAPACITY,
         }
     }
 }
@@ -176,6 +190,41 @@ impl CallbackPolicy {
         self
     }
 
+    /// Whether each wait is jittered, drawn between half the nominal wait and the whole of it
+    /// (default `true`).
+    #[must_use]
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+
+    /// Seeds the jitter: the same waits on every run (tests); by default each delivery draws
+    /// from the operating system's randomness.
+    #[must_use]
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.jitter_seed = Some(seed);
+        self
+    }
+
+    /// How many deliveries the callback log keeps, at least 1 (default 1000). To make room, the
+    /// oldest settled (delivered or failed) delivery is dropped first; when every delivery in
+    /// the log is still pending, the oldest pending one is given up (its tries stop).
+    #[must_use]
+    pub fn log_capacity(mut self, deliveries: usize) -> Self {
+        self.log_capacity = deliveries.max(1);
+        self
+    }
+
+    /// The number of deliveries the log keeps.
+    pub fn max_logged(&self) -> usize {
+        self.log_capacity
+    }
+
+    /// Whether waits are jittered, and with which seed.
+    pub(crate) fn jitter_setting(&self) -> (bool, Option<u64>) {
+        (self.jitter, self.jitter_seed)
+    }
+
     /// The timeout of one try.
     pub fn try_timeout(&self) -> Duration {
         self.timeout
@@ -186,7 +235,8 @@ impl CallbackPolicy {
         self.max_attempts
     }
 
-    /// The wait before try number `attempt` (counting from 1; zero before the first).
+    /// The nominal wait before try number `attempt` (counting from 1; zero before the first):
+    /// the longest the jittered wait can be.
     pub fn backoff_before(&self, attempt: u32) -> Duration {
         if attempt <= 1 {
             return Duration::ZERO;

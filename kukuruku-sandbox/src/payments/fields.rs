@@ -6,14 +6,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::order::{documented_currency, email_problem};
+use crate::json_object::json_object;
 
-/// The body as a JSON object.
+/// The body as a JSON object, a key given twice refused ([`json_object`]).
 pub(super) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, String> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err("the body must be a JSON object".to_owned()),
-        Err(err) => Err(format!("the body is not valid JSON: {err}")),
-    }
+    json_object(body).map_err(|err| err.to_string())
 }
 
 /// `merchant_id`: a string (PROTOCOL D7), or an integer as older clients send it; a valid

@@ -6,7 +6,9 @@
 //! | `config.rs` | merchants, KukuPay users, the callback policy |
 //! | `order.rs` | what the sandbox keeps about an order |
 //! | `state.rs` | the orders, users and merchants; the moves between statuses |
-//! | `callbacks.rs` | delivering callbacks (PROTOCOL 1.5, D8) and their log |
+//! | `callbacks.rs` | delivering callbacks (PROTOCOL 1.5, D8) |
+//! | `delivery_log.rs` | the callback log, bounded |
+//! | `jitter.rs` | the jitter of the callback back-off |
 //! | `signed.rs` | reading and verifying a signed request |
 //! | `fields.rs` | the fields of a payments request body, checked |
 //! | `api.rs` | `POST /api/v1/orders/payins`, `/payouts`, `GET /api/v1/orders/{uuid}` |
@@ -18,7 +20,9 @@ mod api;
 mod callbacks;
 mod config;
 mod control;
+mod delivery_log;
 mod fields;
+mod jitter;
 mod order;
 mod pay_page;
 mod play;

@@ -118,9 +118,17 @@ async fn submit(
     let Some(order) = payin(&shared, &uuid) else {
         return not_found(&uuid);
     };
-    let action = form_urlencoded::parse(&body)
-        .find(|(name, _)| name == "action")
-        .map(|(_, value)| value.into_owned());
+    let mut actions = form_urlencoded::parse(&body).filter(|(name, _)| name == "action");
+    let action = actions.next().map(|(_, value)| value.into_owned());
+    if actions.next().is_some() {
+        return html_response(
+            StatusCode::BAD_REQUEST,
+            page(
+                "Bad request",
+                "<p>The form sends <code>action</code> more than once: send it once.</p>",
+            ),
+        );
+    }
     let (next, redirect) = match action.as_deref() {
         Some("pay") => (OrderStatus::Paid, order.redirect_success_url.clone()),
         Some("decline") => (OrderStatus::Cancelled, order.redirect_fail_url.clone()),

@@ -113,7 +113,8 @@ fn run(shared: &Arc<PaymentsState>, body: &[u8]) -> Result<Value, Refusal> {
         &tracking,
     )
     .map_err(|err| bad(err.to_string()))?;
-    tracing::info!(order = %order_id, user = %user.email, "Play: order created and paid");
+    // The user by their opaque id (KukurukuID `sub`): no personal data at info.
+    tracing::info!(order = %order_id, user = %user.sub, "Play: order created and paid");
     Ok(json!({ "order_id": order_id, "redirect": redirect }))
 }
 

@@ -1,6 +1,6 @@
 //! The payments side's memory: merchants, orders, users; the moves between order statuses.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -40,6 +40,8 @@ pub(crate) struct PaymentsState {
     pub(crate) bodyless: BodylessSigning,
     /// How long a client may take to send a request body.
     pub(crate) read_timeout: Duration,
+    /// How many orders are kept: the oldest is dropped beyond.
+    pub(crate) max_orders: usize,
     pub(crate) store: Mutex<Store>,
     pub(crate) callbacks: Arc<Dispatcher>,
     /// Where order time stamps come from (the sandbox's one time source).
@@ -51,6 +53,27 @@ pub(crate) struct Store {
     orders: HashMap<String, Order>,
     /// (merchant id, order number) → uuid.
     numbers: HashMap<(MerchantId, OrderNumber), String>,
+    /// The uuids, oldest first: the order to drop them in.
+    created: VecDeque<String>,
+}
+
+impl Store {
+    /// Keeps `order`, then drops the oldest orders beyond `max` (and their order numbers).
+    fn keep(&mut self, key: (MerchantId, OrderNumber), order: Order, max: usize) {
+        let uuid = order.uuid.to_string();
+        self.numbers.insert(key, uuid.clone());
+        self.orders.insert(uuid.clone(), order);
+        self.created.push_back(uuid);
+        while self.orders.len() > max.max(1) {
+            let Some(oldest) = self.created.pop_front() else {
+                break;
+            };
+            if let Some(dropped) = self.orders.remove(&oldest) {
+                self.numbers
+                    .remove(&(dropped.merchant_id, dropped.order_number));
+            }
+        }
+    }
 }
 
 /// An order as asked for, before it has a uuid.
@@ -156,8 +179,7 @@ impl PaymentsState {
                 redirect_fail_url: new.redirect_fail_url,
                 email: new.email,
             };
-            store.numbers.insert(key, order.uuid.to_string());
-            store.orders.insert(order.uuid.to_string(), order.clone());
+            store.keep(key, order.clone(), self.max_orders);
             order
         };
         tracing::info!(uuid = %created.uuid, kind = %created.order_type, order_number = %created.order_number, "order created");
