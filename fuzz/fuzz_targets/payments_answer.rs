@@ -14,8 +14,8 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use kukuruku_proto::kukuruku_sign::{SecretKey, Signer, Verifier};
 use kukuruku_proto::{
-    Endpoint, OrderStatusRequest, PayinRequest, PayoutRequest, ProfileRequest, ResponseError,
-    parse_verified_response,
+    Amount, ApiConfig, Currency, Endpoint, MerchantId, OrderId, OrderStatusRequest, PayinRequest,
+    PayoutRequest, ProfileRequest, ResponseError, parse_verified_response,
 };
 use libfuzzer_sys::fuzz_target;
 use serde::Serialize;
@@ -53,18 +53,56 @@ fn says_failure(body: &[u8]) -> bool {
         .is_some_and(|v| v.get("success") == Some(&serde_json::Value::Bool(false)))
 }
 
-fn check<E>(status: StatusCode, body: &Bytes) -> Result<E::Output, ResponseError>
+/// The calls whose answers are read: fixed, valid requests (the order status asks for `u-1`, the
+/// id of the seeds; an answer naming another order is a `Mismatch`, which must keep the body too).
+struct Calls {
+    config: ApiConfig,
+    payin: PayinRequest,
+    payout: PayoutRequest,
+    profile: ProfileRequest,
+    status: OrderStatusRequest,
+}
+
+fn calls() -> Calls {
+    Calls {
+        config: ApiConfig::new(MerchantId::new("1").expect("merchant id")),
+        payin: PayinRequest::builder()
+            .amount(Amount::new(50_000).expect("amount"))
+            .currency(Currency::Rub)
+            .order_number("order-1")
+            .client_id("user@example.com")
+            .build()
+            .expect("payin"),
+        payout: PayoutRequest::builder()
+            .amount(Amount::new(500).expect("amount"))
+            .currency(Currency::Rub)
+            .order_number("payout-1")
+            .user_email("user@example.com")
+            .build()
+            .expect("payout"),
+        profile: ProfileRequest::new("access-token").expect("profile"),
+        status: OrderStatusRequest::new(OrderId::new("u-1").expect("order id")),
+    }
+}
+
+fn check<E>(
+    call: &E,
+    config: &ApiConfig,
+    status: StatusCode,
+    body: &Bytes,
+) -> Result<E::Output, ResponseError>
 where
     E: Endpoint,
     E::Output: Serialize + PartialEq + Debug,
 {
-    let result = E::parse_response(answer(status, body));
+    let result = call.parse_response(config, answer(status, body));
     match &result {
         Ok(value) => {
             assert!(status.is_success(), "a {status} answer was read as a success");
             assert!(!says_failure(body), "a success:false body was read as a success");
             let bytes = serde_json::to_vec(value).expect("a parsed answer serialises");
-            let again = E::parse_response(answer(StatusCode::OK, &Bytes::from(bytes)))
+            let again = call
+                .parse_response(config, answer(StatusCode::OK, &Bytes::from(bytes)))
                 .unwrap_or_else(|e| panic!("{value:?} re-serialised does not parse: {e}"));
             assert!(
                 same(&serde_json::to_value(&again).unwrap(), &serde_json::to_value(value).unwrap()),
@@ -95,12 +133,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let body = Bytes::copy_from_slice(body);
+    let calls = calls();
+    let config = &calls.config;
     match which % 4 {
-        0 => drop(check::<PayinRequest>(status, &body)),
-        1 => drop(check::<PayoutRequest>(status, &body)),
-        2 => drop(check::<ProfileRequest>(status, &body)),
+        0 => drop(check(&calls.payin, config, status, &body)),
+        1 => drop(check(&calls.payout, config, status, &body)),
+        2 => drop(check(&calls.profile, config, status, &body)),
         _ => {
-            let plain = check::<OrderStatusRequest>(status, &body);
+            let plain = check(&calls.status, config, status, &body);
             let key = SecretKey::new(KEY).expect("key");
             let verifier = Verifier::new(&key);
             let signature = Signer::new(&key).sign(&body).to_hex();
@@ -109,7 +149,7 @@ fuzz_target!(|data: &[u8]| {
                 .header("signature", signature.as_str())
                 .body(body.clone())
                 .expect("response");
-            let verified = parse_verified_response::<OrderStatusRequest>(signed, &verifier);
+            let verified = parse_verified_response(&calls.status, config, &verifier, signed);
             assert_eq!(verified, plain, "a body signed by us reads differently once verified");
             if status.is_success() && !body.is_empty() {
                 let mut changed = body.to_vec();
@@ -122,7 +162,7 @@ fuzz_target!(|data: &[u8]| {
                     .expect("response");
                 assert!(
                     matches!(
-                        parse_verified_response::<OrderStatusRequest>(tampered, &verifier),
+                        parse_verified_response(&calls.status, config, &verifier, tampered),
                         Err(ResponseError::Signature { .. })
                     ),
                     "a changed body passed the signature check"

@@ -22,7 +22,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use kukuruku_proto::kukuruku_sign::{Signer, Verifier};
-use kukuruku_proto::{Endpoint, OrderStatusRequest, PayinRequest, PayoutRequest};
+use kukuruku_proto::{
+    ApiConfig, MerchantId, OrderStatusRequest, PayinCreated, PayoutCreated, parse_json_response,
+    parse_verified_response,
+};
 use kukuruku_sandbox::{CallbackPolicy, KukuPayUser, Merchant, SecretKey, Sandbox};
 use libfuzzer_sys::fuzz_target;
 
@@ -246,12 +249,12 @@ fuzz_target!(
             None
         }
         0 if (200..300).contains(&answer.status) => Some(
-            PayinRequest::parse_response(as_response(&answer))
+            parse_json_response::<PayinCreated>(as_response(&answer))
                 .expect("the SDK reads the sandbox's payin answer")
                 .token,
         ),
         1 if (200..300).contains(&answer.status) => Some(
-            PayoutRequest::parse_response(as_response(&answer))
+            parse_json_response::<PayoutCreated>(as_response(&answer))
                 .expect("the SDK reads the sandbox's payout answer")
                 .uuid,
         ),
@@ -261,8 +264,10 @@ fuzz_target!(
         let status = world.request(3, id.as_str().as_bytes());
         assert_eq!(status.status, 200, "a created order has no status");
         let verifier = Verifier::new(&SecretKey::new(KEY).expect("key"));
-        let order = kukuruku_proto::parse_verified_response::<OrderStatusRequest>(as_response(&status), &verifier)
-            .expect("the status answer is signed with the merchant's key");
+        let config = ApiConfig::new(MerchantId::new("1").expect("merchant id"));
+        let call = OrderStatusRequest::new(id.clone());
+        let order = parse_verified_response(&call, &config, &verifier, as_response(&status))
+            .expect("the status answer is signed with the merchant's key, for the order asked");
         assert_eq!(order.id, id);
     }
 });
