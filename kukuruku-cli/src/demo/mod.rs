@@ -29,8 +29,10 @@ const MERCHANT_ID: &str = "demo-merchant";
 const BUYER: &str = "buyer@example.com";
 const BUYER_NAME: &str = "Bea Buyer";
 const PAYEE: &str = "payee@example.com";
-/// How long any one network step may take.
-const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long any one step may take before the demo calls it hung. Generous: starting the sandbox
+/// generates RSA keys, which takes seconds on a loaded machine, and this guards against hangs,
+/// not slowness (the transcript prints each step's time).
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 /// The browser's User-Agent, which Kuna's widget token is bound to.
 const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) kukuruku-demo";
 

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use crate::support::{BIN, KEY, kukuruku, sign_with, stderr};
 
-/// Reads the sandbox's first stdout line, within 10 s.
+/// Reads the sandbox's first stdout line, within 60 s (a guard against a hang: starting the
+/// sandbox generates RSA keys, which takes seconds on a loaded machine).
 fn ready_line(child: &mut std::process::Child) -> serde_json::Value {
     let stdout = child.stdout.take().unwrap();
     let (send, receive) = mpsc::channel();
@@ -18,7 +19,7 @@ fn ready_line(child: &mut std::process::Child) -> serde_json::Value {
         let _ = send.send(line);
     });
     let line = receive
-        .recv_timeout(Duration::from_secs(10))
+        .recv_timeout(Duration::from_secs(60))
         .expect("the sandbox printed its ready line");
     serde_json::from_str(&line).unwrap_or_else(|err| panic!("{err}: {line:?}"))
 }
@@ -149,7 +150,7 @@ fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
         let _ = send.send(child.wait_with_output());
     });
     let output = receive
-        .recv_timeout(Duration::from_secs(10))
+        .recv_timeout(Duration::from_secs(60))
         .expect("the sandbox stopped after SIGTERM")
         .unwrap();
     assert!(output.status.success(), "{:?}", output.status);
@@ -240,7 +241,7 @@ fn sandbox_stopped_says_which_callbacks_were_still_pending() {
         let _ = send.send(child.wait_with_output());
     });
     let output = receive
-        .recv_timeout(Duration::from_secs(10))
+        .recv_timeout(Duration::from_secs(60))
         .expect("the sandbox stopped after SIGTERM")
         .unwrap();
     assert!(output.status.success(), "{:?}", output.status);
