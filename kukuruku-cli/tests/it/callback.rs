@@ -433,6 +433,29 @@ fn help_has_examples_and_the_exit_codes() {
 // ---------------------------------------------------------------------------------------------
 // `check` against right receivers.
 
+/// The SDK's durable receiver: `kukuruku_ledger::callback_route` (the verify layer, the ledger,
+/// PROTOCOL D2's answers) over a SQLite ledger in a temporary folder.
+#[test]
+fn check_passes_against_the_ledger_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn kukuruku_ledger::Store> =
+        Arc::new(kukuruku_ledger::SqliteStore::open(dir.path().join("ledger.sqlite3")).unwrap());
+    let verifier = Verifier::new(&SecretKey::new(KEY).unwrap());
+    let app = Router::new().route(
+        "/callback",
+        kukuruku_ledger::callback_route(Arc::clone(&store), verifier),
+    );
+    let server = serve(app);
+    let (code, report) = check(&server.url, &[]);
+    fails_exactly(code, &report, &[]);
+    assert_eq!(report["summary"]["pass"], 13, "{report:#}");
+    let unknown = entry(&report, "unknown-status");
+    assert!(
+        unknown["message"].as_str().unwrap().contains("refused"),
+        "the ledger refuses an unknown status so that Kukuruku retries: {unknown:#}"
+    );
+}
+
 #[test]
 fn check_passes_against_the_sdk_receiver_in_text_and_json() {
     let server = serve(sdk_receiver());
