@@ -36,6 +36,7 @@ fn demo_walks_every_step_and_exits_0() {
         "Kuna: open the widget",
         "Kuna: the widget accepts the token",
         "Kuna: invalidate, the widget refuses",
+        "Ledger: reconcile a lost callback",
     ] {
         let line = transcript
             .lines()
@@ -70,13 +71,17 @@ fn demo_walks_every_step_and_exits_0() {
         "refreshToken=***",
         r#"← 200 OK {"valid":true"#,
         r#"← 401 Unauthorized {"valid":false"#,
+        // The ledger: a callback lost for good, recovered by the reconciler, credited once.
+        "the sandbox gave up (callback lost)",
+        "1 moved forward",
+        "credited 300.00 RUB once",
     ] {
         assert!(
             transcript.contains(evidence),
             "transcript lacks {evidence:?}:\n{transcript}"
         );
     }
-    assert!(transcript.contains("all 21 steps passed"), "{transcript}");
+    assert!(transcript.contains("all 22 steps passed"), "{transcript}");
     assert!(!transcript.contains("FAILED"));
     // Secrets stay out of the transcript: authorization codes, state, widget tokens.
     for secret_param in ["code=", "state=", "refreshToken="] {
