@@ -6,7 +6,7 @@
 //! records the answer through the same path as a callback, and the worker credits it once.
 
 use kukuruku_ledger::{LedgerClient, OrderKey, Source};
-use kukuruku_proto::{Amount, Currency, OrderStatus, PayinRequest};
+use kukuruku_proto::{Amount, Currency, OrderStatus, PayinCreated, PayinRequest};
 use kukuruku_sandbox::DeliveryOutcome;
 
 use super::format::rub;
@@ -35,32 +35,9 @@ async fn recover(demo: &Demo) -> Step<()> {
         .client_id(BUYER)
         .build()
         .map_err(|err| chain(&err))?;
-    let payments = LedgerClient::new(demo.client.clone(), merchant.ledger());
-    let created = payments
-        .create_payin(&payin)
-        .await
-        .map_err(|err| chain(&err))?;
-    let id = created.token.as_str().to_owned();
     let balance_before = merchant.books(|books| books.balance);
-
-    merchant.set_closed(true);
-    let paid = demo
-        .sandbox
-        .set_status(&id, kukuruku_sandbox::OrderStatus::Paid)
-        .map_err(|err| chain(&err));
-    let log = demo.sandbox.settled_callbacks(STEP_TIMEOUT).await;
-    merchant.set_closed(false);
-    paid?;
-    let delivery = log
-        .iter()
-        .find(|delivery| delivery.order_uuid == id)
-        .ok_or("the sandbox sent no callback")?;
-    if delivery.outcome != DeliveryOutcome::Failed {
-        return Err(format!(
-            "the callback was {:?}, expected lost",
-            delivery.outcome
-        ));
-    }
+    let (created, tries) = lose_callback(demo, &payin).await?;
+    let id = created.token.as_str().to_owned();
 
     let pass = merchant
         .reconcile(demo.client.clone())
@@ -98,7 +75,7 @@ async fn recover(demo: &Demo) -> Step<()> {
             ),
             format!(
                 "  merchant closed while the payin is paid: {} tries answered 500, the sandbox gave up (callback lost)",
-                delivery.attempts.len()
+                tries
             ),
             format!(
                 "→ Reconciler::run_once: {} order(s) asked with GET /api/v1/orders/{{uuid}} (signed), {} moved forward",
@@ -110,4 +87,37 @@ async fn recover(demo: &Demo) -> Step<()> {
             ),
         ],
     ))
+}
+
+/// Creates the payin through the ledger and pays it while the merchant is closed: every try of
+/// its callback fails and the sandbox gives up. Returns the payin and the number of tries.
+async fn lose_callback(demo: &Demo, payin: &PayinRequest) -> Result<(PayinCreated, usize), String> {
+    let merchant = &demo.merchant;
+    let payments = LedgerClient::new(demo.client.clone(), merchant.ledger());
+    let created = payments
+        .create_payin(payin)
+        .await
+        .map_err(|err| chain(&err))?;
+    let id = created.token.as_str().to_owned();
+
+    merchant.set_closed(true);
+    let paid = demo
+        .sandbox
+        .set_status(&id, kukuruku_sandbox::OrderStatus::Paid)
+        .map_err(|err| chain(&err));
+    let log = demo.sandbox.settled_callbacks(STEP_TIMEOUT).await;
+    merchant.set_closed(false);
+    paid?;
+    let delivery = log
+        .iter()
+        .find(|delivery| delivery.order_uuid == id)
+        .ok_or("the sandbox sent no callback")?;
+    if delivery.outcome != DeliveryOutcome::Failed {
+        return Err(format!(
+            "the callback was {:?}, expected lost",
+            delivery.outcome
+        ));
+    }
+
+    Ok((created, delivery.attempts.len()))
 }
