@@ -38,7 +38,6 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -53,8 +52,8 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
 use kukuruku_ledger::rusqlite::{self, params};
 use kukuruku_ledger::{
-    Error as LedgerError, Event, Outcome, Pass, Reconciler, Source, SqliteStore,
-    StatusSource, Store, callback_route,
+    Error as LedgerError, Event, Outcome, Pass, Reconciler, Source, SqliteStore, StatusSource,
+    Store, callback_route,
 };
 use kukuruku_proto::{Amount, Callback, OrderId, OrderStatus, StatusChange, parse_callback};
 use kukuruku_sign::Verifier;
@@ -197,26 +196,26 @@ impl ExampleMerchant {
         Self::bind_with(verifier, failure, None).await
     }
 
-    /// [`ExampleMerchant::bind`] with the ledger at `ledger` (a SQLite file, created if
-    /// missing; several merchants may share one, as several receiver processes would), or in
-    /// a temporary folder when `None`.
+    /// [`ExampleMerchant::bind`] with the ledger `ledger` (a [`SqliteStore`] the caller opened:
+    /// several merchants may share one, as several receivers of one process would; or open the
+    /// same file, as several processes would), or a new one in a temporary folder when `None`.
     pub async fn bind_with(
         verifier: Verifier,
         failure: Failure,
-        ledger: Option<PathBuf>,
+        ledger: Option<SqliteStore>,
     ) -> io::Result<(Self, TcpListener)> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let (dir, path) = if let Some(path) = ledger {
-            (None, path)
+        let (dir, store) = if let Some(store) = ledger {
+            (None, store)
         } else {
             let dir = tempfile::Builder::new()
                 .prefix("kukuruku-merchant")
                 .tempdir()?;
-            let path = dir.path().join("ledger.sqlite3");
-            (Some(dir), path)
+            let store =
+                SqliteStore::open(dir.path().join("ledger.sqlite3")).map_err(io::Error::other)?;
+            (Some(dir), store)
         };
-        let store = SqliteStore::open(path).map_err(io::Error::other)?;
         store
             .with_transaction(|db| db.execute_batch(MERCHANT_SCHEMA))
             .await
@@ -338,19 +337,33 @@ impl Shared {
     }
 
     /// Claims and applies events until none is left.
-    async fn drain(&self) -> Result<usize, LedgerError> {
-        let _one_at_a_time = self.worker.lock().await;
+    async fn drain(self: &Arc<Self>) -> Result<usize, LedgerError> {
         let mut applied = 0;
         loop {
-            let events = self.ledger.claim(&self.worker_name, 64, LEASE).await?;
-            if events.is_empty() {
-                return Ok(applied);
-            }
-            for event in events {
-                self.apply(event).await?;
-                applied += 1;
+            match self.drain_round().await? {
+                0 => return Ok(applied),
+                n => applied += n,
             }
         }
+    }
+
+    /// Claims up to 64 events and applies them together, so the ledger commits them in one
+    /// group (one fsync, not one each). One round at a time in this merchant: once a round
+    /// begins, the events an earlier round claimed are applied.
+    async fn drain_round(self: &Arc<Self>) -> Result<usize, LedgerError> {
+        let _one_at_a_time = self.worker.lock().await;
+        let events = self.ledger.claim(&self.worker_name, 64, LEASE).await?;
+        let mut batch = tokio::task::JoinSet::new();
+        for event in events {
+            let shared = Arc::clone(self);
+            batch.spawn(async move { shared.apply(event).await });
+        }
+        let mut applied = 0;
+        while let Some(done) = batch.join_next().await {
+            done.map_err(|join| LedgerError::Closure(Arc::new(join)))??;
+            applied += 1;
+        }
+        Ok(applied)
     }
 
     /// Applies one event: the `consumed` row, the credit of a paid payin, and the event's
@@ -441,8 +454,8 @@ async fn run_worker(shared: std::sync::Weak<Shared>) {
 }
 
 /// Around the ledger's route: counts the delivery, fails on purpose before or after the route,
-/// and, once the route answered, applies the events and updates the books before answering
-/// (so that they are current when the sandbox sees the answer).
+/// and, once the route answered, runs a round of the worker and updates the books before
+/// answering (so that they are current when the sandbox sees the answer).
 async fn around_route(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let delivery = {
         let mut books = shared.books();
@@ -471,7 +484,7 @@ async fn around_route(State(shared): State<Arc<Shared>>, request: Request, next:
         answer.status().is_success() || answer.status() == StatusCode::UNPROCESSABLE_ENTITY;
     if let (true, Some(id)) = (recorded, order) {
         let caught_up = async {
-            shared.drain().await?;
+            shared.drain_round().await?;
             shared.refresh(&id).await
         };
         if let Err(error) = caught_up.await {

@@ -41,14 +41,20 @@ enum Backend {
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn seed() -> u64 {
     match std::env::var("KUKURUKU_CHAOS_SEED") {
         Ok(text) => text
             .strip_prefix("0x")
-            .map_or_else(|| text.parse().ok(), |hex| u64::from_str_radix(hex, 16).ok())
+            .map_or_else(
+                || text.parse().ok(),
+                |hex| u64::from_str_radix(hex, 16).ok(),
+            )
             .unwrap_or_else(|| panic!("KUKURUKU_CHAOS_SEED={text:?} is not a number")),
         Err(_) => DEFAULT_SEED,
     }
@@ -68,17 +74,23 @@ struct Receiver {
     server: JoinHandle<()>,
 }
 
-/// The one place the backend is chosen: a receiver with its own store handle on the run's
-/// ledger. (PostgreSQL: behind the ledger's `postgres` feature once it lands in this tree.)
-async fn receiver(backend: Backend, dir: &Path) -> Receiver {
-    let path = match backend {
-        Backend::Sqlite => dir.join("ledger.sqlite3"),
+/// The one place the backend is chosen: the run's ledger. SQLite: one store (one writer
+/// thread, group commit) shared by the receivers and the application, as in one process.
+/// (PostgreSQL: behind the ledger's `postgres` feature once it lands in this tree; each
+/// receiver then opens its own pool.)
+fn open_ledger(backend: Backend, dir: &Path) -> SqliteStore {
+    match backend {
+        Backend::Sqlite => SqliteStore::open(dir.join("ledger.sqlite3")).unwrap(),
         Backend::Postgres => panic!(
             "the PostgreSQL backend of kukuruku-ledger is not in this tree yet: run the chaos test with KUKURUKU_CHAOS_BACKEND=sqlite"
         ),
-    };
+    }
+}
+
+/// A receiver on `ledger`: the example merchant (ledger route + worker) served on loopback.
+async fn receiver(ledger: &SqliteStore) -> Receiver {
     let (merchant, listener) =
-        ExampleMerchant::bind_with(Verifier::new(&key()), Failure::None, Some(path))
+        ExampleMerchant::bind_with(Verifier::new(&key()), Failure::None, Some(ledger.clone()))
             .await
             .unwrap();
     let app = merchant.router();
@@ -99,12 +111,20 @@ fn policy() -> CallbackPolicy {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_every_paid_order_credited_once_none_lost() {
-    let (seed, count, backend) = (seed(), env_or("KUKURUKU_CHAOS_ORDERS", 1000usize), backend());
+    let (seed, count, backend) = (
+        seed(),
+        env_or("KUKURUKU_CHAOS_ORDERS", 1000usize),
+        backend(),
+    );
     println!("chaos: seed {seed:#x} (KUKURUKU_CHAOS_SEED to replay), {count} orders, {backend:?}");
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
-    let mut receivers = vec![receiver(backend, dir.path()).await, receiver(backend, dir.path()).await];
-    let urls = receivers.iter().map(|r| r.merchant.callback_url()).collect();
+    let app = open_ledger(backend, dir.path());
+    let mut receivers = vec![receiver(&app).await, receiver(&app).await];
+    let urls = receivers
+        .iter()
+        .map(|r| r.merchant.callback_url())
+        .collect();
     let (proxy, proxy_url) = Proxy::start(seed, urls, HANG).await;
     let sandbox = Arc::new(
         Sandbox::builder()
@@ -115,8 +135,7 @@ async fn chaos_every_paid_order_credited_once_none_lost() {
             .await
             .unwrap(),
     );
-    // The application's own handle on the ledger: it creates the orders, and reconciles.
-    let app = SqliteStore::open(dir.path().join("ledger.sqlite3")).unwrap();
+    // The application creates the orders and reconciles, on the same ledger.
     let app_store: Arc<dyn Store> = Arc::new(app.clone());
     let reconciler = Reconciler::new(Arc::clone(&app_store), client(&sandbox))
         .min_age(Duration::from_millis(300))
@@ -135,12 +154,16 @@ async fn chaos_every_paid_order_credited_once_none_lost() {
             let old = receivers.remove(0);
             old.server.abort();
             drop(old);
-            let new = receiver(backend, dir.path()).await;
+            let new = receiver(&app).await;
             proxy.set_receiver(0, new.merchant.callback_url());
             receivers.insert(0, new);
         }
         let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
-        let (sandbox, store, url) = (Arc::clone(&sandbox), Arc::clone(&app_store), proxy_url.clone());
+        let (sandbox, store, url) = (
+            Arc::clone(&sandbox),
+            Arc::clone(&app_store),
+            proxy_url.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             drive(&sandbox, store, &url, &order).await;
             drop(permit);
@@ -153,7 +176,9 @@ async fn chaos_every_paid_order_credited_once_none_lost() {
     if std::env::var_os("CHAOS_DEBUG").is_some() {
         let mut kinds = std::collections::BTreeMap::<String, usize>::new();
         for a in log.iter().flat_map(|d| &d.attempts) {
-            *kinds.entry(format!("{:?} {:?}", a.http_status, a.error)).or_default() += 1;
+            *kinds
+                .entry(format!("{:?} {:?}", a.http_status, a.error))
+                .or_default() += 1;
         }
         println!("{kinds:#?}");
     }
@@ -166,7 +191,11 @@ async fn chaos_every_paid_order_credited_once_none_lost() {
     let acknowledged = proxy.acknowledged.lock().unwrap().clone();
     let report = verify::check(&sandbox.orders(), &log, &ledger, &acknowledged);
     print_counts(&report, &proxy.counts, recovered_late, started.elapsed());
-    assert!(report.failures.is_empty(), "{:#?}", &report.failures[..report.failures.len().min(20)]);
+    assert!(
+        report.failures.is_empty(),
+        "{:#?}",
+        &report.failures[..report.failures.len().min(20)]
+    );
     assert_eq!(report.lost, 0);
     assert_eq!(report.orders, count);
 }
@@ -237,7 +266,9 @@ async fn finish(store: &Arc<dyn Store>, sandbox: &Sandbox, receivers: &[Receiver
         for receiver in receivers {
             receiver.merchant.drain().await.unwrap();
         }
-        let pending = verify::Ledger::load(receivers[0].merchant.store()).await.pending();
+        let pending = verify::Ledger::load(receivers[0].merchant.store())
+            .await
+            .pending();
         if pending == 0 || Instant::now() > deadline {
             break;
         }

@@ -155,6 +155,9 @@ pub(super) fn fault(seed: u64, number: &str, status: &str, attempt: u32) -> Faul
 /// Whether to replay an old callback after this delivery (stale statuses arriving late).
 pub(super) fn replay(seed: u64, number: &str, status: &str, attempt: u32) -> Option<u64> {
     let attempt = attempt.to_le_bytes();
-    let mut dice = Dice::for_key(seed, &[b"replay", number.as_bytes(), status.as_bytes(), &attempt]);
+    let mut dice = Dice::for_key(
+        seed,
+        &[b"replay", number.as_bytes(), status.as_bytes(), &attempt],
+    );
     (dice.below(100) < 8).then(|| dice.next())
 }

@@ -67,7 +67,11 @@ pub(super) struct Proxy {
 impl Proxy {
     /// A proxy to `receivers`, holding a hung delivery for `hang`; serves on loopback and
     /// returns its URL.
-    pub(super) async fn start(seed: u64, receivers: Vec<String>, hang: Duration) -> (Arc<Self>, String) {
+    pub(super) async fn start(
+        seed: u64,
+        receivers: Vec<String>,
+        hang: Duration,
+    ) -> (Arc<Self>, String) {
         let proxy = Arc::new(Self {
             seed,
             receivers: RwLock::new(receivers),
@@ -80,7 +84,10 @@ impl Proxy {
             next: AtomicU64::new(0),
         });
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/kukuruku/callback", listener.local_addr().unwrap());
+        let url = format!(
+            "http://{}/kukuruku/callback",
+            listener.local_addr().unwrap()
+        );
         let serving = Arc::clone(&proxy);
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -102,17 +109,28 @@ impl Proxy {
         self.receivers.write().unwrap()[index] = url;
     }
 
-    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> io::Result<Response<Full<Bytes>>> {
+    async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+    ) -> io::Result<Response<Full<Bytes>>> {
         add(&self.counts.deliveries);
         let signature = request.headers().get("signature").cloned();
-        let body = request.into_body().collect().await.map_err(io::Error::other)?.to_bytes();
+        let body = request
+            .into_body()
+            .collect()
+            .await
+            .map_err(io::Error::other)?
+            .to_bytes();
         let signed = Signed {
             body,
             signature: signature.unwrap_or_else(|| HeaderValue::from_static("")),
         };
         let (number, status) = match parse_callback(&signed.body) {
             Ok(order) => (
-                order.order_number.map(|n| n.as_str().to_owned()).unwrap_or_default(),
+                order
+                    .order_number
+                    .map(|n| n.as_str().to_owned())
+                    .unwrap_or_default(),
                 order.status.as_str().to_owned(),
             ),
             Err(_) => return Ok(self.forward(&signed).await),
@@ -125,7 +143,10 @@ impl Proxy {
         };
         let fault = plan::fault(self.seed, &number, &status, attempt);
         let answer = self.apply(fault, &signed).await;
-        if !matches!(fault, Fault::Drop | Fault::FailBefore | Fault::Reset { after: false }) {
+        if !matches!(
+            fault,
+            Fault::Drop | Fault::FailBefore | Fault::Reset { after: false }
+        ) {
             self.history.lock().unwrap().push(signed);
             if let Some(pick) = plan::replay(self.seed, &number, &status, attempt) {
                 self.replay_later(pick);
@@ -161,7 +182,10 @@ impl Proxy {
                 if after {
                     self.forward(signed).await;
                 }
-                Err(io::Error::new(io::ErrorKind::ConnectionReset, "chaos: reset"))
+                Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "chaos: reset",
+                ))
             }
             Fault::Duplicate => {
                 add(&counts.duplicates);
@@ -201,7 +225,8 @@ impl Proxy {
             .header("signature", signed.signature.clone())
             .body(Full::new(signed.body.clone()))
             .unwrap();
-        let sent = tokio::time::timeout(Duration::from_secs(10), self.client.request(request)).await;
+        let sent =
+            tokio::time::timeout(Duration::from_secs(10), self.client.request(request)).await;
         let Ok(Ok(response)) = sent else {
             add(&self.counts.receiver_down);
             return error(StatusCode::BAD_GATEWAY);

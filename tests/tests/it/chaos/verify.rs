@@ -24,7 +24,8 @@ pub(super) struct Ledger {
 
 fn read(db: &Connection) -> rusqlite::Result<Ledger> {
     let mut ledger = Ledger::default();
-    let mut rows = db.prepare("SELECT kukupay_id, status FROM orders WHERE kukupay_id IS NOT NULL")?;
+    let mut rows =
+        db.prepare("SELECT kukupay_id, status FROM orders WHERE kukupay_id IS NOT NULL")?;
     for row in rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
         let (id, status) = row?;
         ledger.statuses.insert(id, status);
@@ -33,7 +34,9 @@ fn read(db: &Connection) -> rusqlite::Result<Ledger> {
         "SELECT e.id, o.kukupay_id, e.from_status, e.to_status, e.done_at IS NOT NULL
          FROM events e JOIN orders o ON o.id = e.order_ref ORDER BY e.id",
     )?;
-    for row in rows.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))? {
+    for row in rows.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })? {
         ledger.events.push(row?);
     }
     let mut rows = db.prepare("SELECT event_id, count(*) FROM consumed GROUP BY event_id")?;
@@ -64,7 +67,10 @@ impl Ledger {
     }
 
     fn outcomes(&self, source: &str, outcome: &str) -> usize {
-        self.audit.iter().filter(|(_, s, o)| s == source && o == outcome).count()
+        self.audit
+            .iter()
+            .filter(|(_, s, o)| s == source && o == outcome)
+            .count()
     }
 }
 
@@ -95,7 +101,10 @@ pub(super) fn check(
         orders: sandbox.len(),
         deliveries: log.len(),
         attempts: log.iter().map(|d| d.attempts.len()).sum(),
-        given_up: log.iter().filter(|d| d.outcome == kukuruku_sandbox::DeliveryOutcome::Failed).count(),
+        given_up: log
+            .iter()
+            .filter(|d| d.outcome == kukuruku_sandbox::DeliveryOutcome::Failed)
+            .count(),
         duplicates_absorbed: ledger.outcomes("callback", "repeat"),
         stale_ignored: ledger.outcomes("callback", "stale"),
         recovered: ledger.outcomes("reconciler", "advanced"),
@@ -109,10 +118,14 @@ pub(super) fn check(
         let recorded = ledger.statuses.get(id).cloned().flatten();
         if recorded.as_deref() != Some(order.status.as_str()) {
             report.lost += 1;
-            fail.push(format!("{id}: sandbox {}, ledger {recorded:?}", order.status));
+            fail.push(format!(
+                "{id}: sandbox {}, ledger {recorded:?}",
+                order.status
+            ));
         }
         let credits = ledger.credits.get(id).copied().unwrap_or(0);
-        let owed = u32::from(order.status == OrderStatus::Paid && order.order_type == OrderType::Payin);
+        let owed =
+            u32::from(order.status == OrderStatus::Paid && order.order_type == OrderType::Payin);
         if credits != owed {
             fail.push(format!("{id}: {credits} credits, expected {owed}"));
         }
@@ -120,21 +133,34 @@ pub(super) fn check(
     let mut last: HashMap<&str, &str> = HashMap::new();
     for (event, id, from, to, done) in &ledger.events {
         let moved = last.insert(id, to).map(str::to_owned);
-        let forward = from.as_ref().is_none_or(|from| {
-            OrderStatus::parse(from).can_move_to(&OrderStatus::parse(to))
-        });
+        let forward = from
+            .as_ref()
+            .is_none_or(|from| OrderStatus::parse(from).can_move_to(&OrderStatus::parse(to)));
         if moved != *from || !forward {
-            fail.push(format!("{id}: event {event} moves {from:?} → {to} after {moved:?}"));
+            fail.push(format!(
+                "{id}: event {event} moves {from:?} → {to} after {moved:?}"
+            ));
         }
         let consumed = ledger.consumed.get(event).copied().unwrap_or(0);
         if !*done || consumed != 1 {
-            fail.push(format!("event {event}: done {done}, consumed {consumed} times"));
+            fail.push(format!(
+                "event {event}: done {done}, consumed {consumed} times"
+            ));
         }
     }
-    let logged: HashSet<&[u8]> = ledger.audit.iter().map(|(body, _, _)| body.as_slice()).collect();
-    let missing = acknowledged.iter().filter(|body| !logged.contains(body.as_ref())).count();
+    let logged: HashSet<&[u8]> = ledger
+        .audit
+        .iter()
+        .map(|(body, _, _)| body.as_slice())
+        .collect();
+    let missing = acknowledged
+        .iter()
+        .filter(|body| !logged.contains(body.as_ref()))
+        .count();
     if missing > 0 {
-        fail.push(format!("{missing} callbacks answered 2xx are not in the audit log"));
+        fail.push(format!(
+            "{missing} callbacks answered 2xx are not in the audit log"
+        ));
     }
     report
 }
