@@ -173,15 +173,7 @@ async fn chaos_every_paid_order_credited_once_none_lost() {
         task.await.unwrap();
     }
     let log = sandbox.settled_callbacks(Duration::from_secs(600)).await;
-    if std::env::var_os("CHAOS_DEBUG").is_some() {
-        let mut kinds = std::collections::BTreeMap::<String, usize>::new();
-        for a in log.iter().flat_map(|d| &d.attempts) {
-            *kinds
-                .entry(format!("{:?} {:?}", a.http_status, a.error))
-                .or_default() += 1;
-        }
-        println!("{kinds:#?}");
-    }
+    print_tries(&log);
     while proxy.counts.pending_replays.load(Ordering::SeqCst) > 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -275,6 +267,20 @@ async fn finish(store: &Arc<dyn Store>, sandbox: &Sandbox, receivers: &[Receiver
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     moved
+}
+
+/// The sandbox's tries by what answered them.
+fn print_tries(log: &[kukuruku_sandbox::CallbackDelivery]) {
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    for attempt in log.iter().flat_map(|delivery| &delivery.attempts) {
+        let kind = match (attempt.http_status, &attempt.error) {
+            (Some(status), _) => format!("HTTP {status}"),
+            (None, Some(error)) => error.clone(),
+            (None, None) => "no answer".to_owned(),
+        };
+        *kinds.entry(kind).or_default() += 1;
+    }
+    println!("chaos: the sandbox's tries by answer: {kinds:?}");
 }
 
 fn print_counts(report: &verify::Report, counts: &proxy::Counts, late: usize, took: Duration) {
