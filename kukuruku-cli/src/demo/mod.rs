@@ -2,12 +2,13 @@
 //!
 //! A sandbox (the Kukuruku side: payments, KukurukuID, Kuna) and an example merchant (the
 //! sandbox's [`ExampleMerchant`](kukuruku_sandbox::merchant::ExampleMerchant): axum +
-//! kukuruku-tower's `VerifySignatureLayer`, a callback handler that records the update before
-//! acknowledging it; plus a KukurukuID login with `kukuruku-oidc`, [`merchant`]) start on
+//! kukuruku-ledger's callback route, recording each update in a SQLite ledger before
+//! acknowledging it, and a worker crediting each paid payin once; plus a KukurukuID login with `kukuruku-oidc`, [`merchant`]) start on
 //! 127.0.0.1; the SDK client then walks a payin through the pay page to its callback and its
 //! signed status, makes a payout ([`payments`]), logs a user in with KukurukuID ([`identity`]),
 //! plays the Play auto-login ([`play`]), and opens and ends a Kuna widget session with
-//! `kuna-ramp` ([`kuna`]). A small browser (`crate::browser`) follows the redirects and submits
+//! `kuna-ramp` ([`kuna`]), and shows a callback lost for good recovered by the ledger's
+//! reconciler ([`reconcile`]). A small browser (`crate::browser`) follows the redirects and submits
 //! the forms. Each step prints what was sent, what came back and how long it took
 //! ([`transcript`]); any failure ends the walk with exit code 1.
 
@@ -20,6 +21,7 @@ mod kuna;
 mod merchant;
 mod payments;
 mod play;
+mod reconcile;
 mod setup;
 mod transcript;
 
@@ -63,6 +65,7 @@ async fn walk() -> Result<u32, ()> {
     identity::login(&mut t, &mut demo).await?;
     play::play(&mut t, &mut demo).await?;
     kuna::kuna(&mut t, &demo).await?;
+    reconcile::reconcile(&mut t, &demo).await?;
     demo.sandbox.shutdown().await;
     Ok(t.steps)
 }

@@ -140,7 +140,7 @@ async fn follow_to_merchant(demo: &Demo, location: &str) -> Step<()> {
 async fn payin_callback(demo: &Demo, order: &OrderId) -> Step<()> {
     let Received {
         callback: update,
-        change,
+        outcome,
         ..
     } = demo.callback_for(order).await?;
     if update.status != OrderStatus::Paid {
@@ -159,7 +159,7 @@ async fn payin_callback(demo: &Demo, order: &OrderId) -> Step<()> {
                 update.id.as_str()
             ),
             format!(
-                "  signature verified over the raw bytes; recorded ({change:?}); answered 200 {}",
+                "  signature verified over the raw bytes; recorded in the ledger ({outcome}); answered 200 {}",
                 String::from_utf8_lossy(CALLBACK_ACK)
             ),
             format!("  merchant balance credited: {}", rub(credited)),

@@ -146,9 +146,9 @@ async fn callback_credits(
         (),
         vec![
             format!(
-                "← POST /kukuruku/callback status paid for {order_id} at +{:.1} ms: signature verified, recorded ({:?})",
+                "← POST /kukuruku/callback status paid for {order_id} at +{:.1} ms: signature verified, recorded in the ledger ({})",
                 ms(arrival.at),
-                arrival.change
+                arrival.outcome
             ),
             format!("  login finished at +{:.1} ms: {first}", ms(login.at)),
             format!(

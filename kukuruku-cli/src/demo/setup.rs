@@ -97,7 +97,11 @@ pub(super) async fn start() -> Result<(Demo, Vec<String>), String> {
             sandbox.kuna_url()
         ),
         format!(
-            "merchant  {merchant_url} (axum + kukuruku-tower VerifySignatureLayer on /kukuruku/callback; /login, /auth/callback, /play with kukuruku-oidc)"
+            "merchant  {merchant_url} (axum; /kukuruku/callback is kukuruku-ledger's callback_route: VerifySignatureLayer, then recorded durably before the 200; /login, /auth/callback, /play with kukuruku-oidc)"
+        ),
+        format!(
+            "          ledger {} (SQLite in a temporary folder; a worker credits each paid payin once)",
+            merchant.store().path().display()
         ),
         "client    kukuruku_tower::Client (signs every request, verifies signed answers)"
             .to_owned(),

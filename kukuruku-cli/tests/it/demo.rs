@@ -4,6 +4,32 @@ use std::process::{Command, Stdio};
 
 use crate::support::{BIN, stderr, stdout};
 
+/// Every step, in order of appearance.
+const STEPS: [&str; 22] = [
+    "start the sandbox and the merchant",
+    "create a payin",
+    "open the pay page",
+    "press Pay",
+    "follow the redirect to the merchant",
+    "receive the payin callback",
+    "query the order status",
+    "create a payout",
+    "receive the payout callback",
+    "KukurukuID: open the login page",
+    "KukurukuID: choose the user",
+    "KukurukuID: finish the login",
+    "Play: Kukuruku creates and pays an order",
+    "Play: land on the merchant",
+    "Play: log in",
+    "Play: finish the login",
+    "Play: the callback credits the order",
+    "Play: a forged landing is refused",
+    "Kuna: open the widget",
+    "Kuna: the widget accepts the token",
+    "Kuna: invalidate, the widget refuses",
+    "Ledger: reconcile a lost callback",
+];
+
 #[test]
 fn demo_walks_every_step_and_exits_0() {
     let out = Command::new(BIN)
@@ -14,29 +40,7 @@ fn demo_walks_every_step_and_exits_0() {
         .unwrap();
     let transcript = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{transcript}\n{}", stderr(&out));
-    for step in [
-        "start the sandbox and the merchant",
-        "create a payin",
-        "open the pay page",
-        "press Pay",
-        "follow the redirect to the merchant",
-        "receive the payin callback",
-        "query the order status",
-        "create a payout",
-        "receive the payout callback",
-        "KukurukuID: open the login page",
-        "KukurukuID: choose the user",
-        "KukurukuID: finish the login",
-        "Play: Kukuruku creates and pays an order",
-        "Play: land on the merchant",
-        "Play: log in",
-        "Play: finish the login",
-        "Play: the callback credits the order",
-        "Play: a forged landing is refused",
-        "Kuna: open the widget",
-        "Kuna: the widget accepts the token",
-        "Kuna: invalidate, the widget refuses",
-    ] {
+    for step in STEPS {
         let line = transcript
             .lines()
             .find(|line| line.contains(step))
@@ -70,13 +74,17 @@ fn demo_walks_every_step_and_exits_0() {
         "refreshToken=***",
         r#"← 200 OK {"valid":true"#,
         r#"← 401 Unauthorized {"valid":false"#,
+        // The ledger: a callback lost for good, recovered by the reconciler, credited once.
+        "the sandbox gave up (callback lost)",
+        "1 moved forward",
+        "credited 300.00 RUB once",
     ] {
         assert!(
             transcript.contains(evidence),
             "transcript lacks {evidence:?}:\n{transcript}"
         );
     }
-    assert!(transcript.contains("all 21 steps passed"), "{transcript}");
+    assert!(transcript.contains("all 22 steps passed"), "{transcript}");
     assert!(!transcript.contains("FAILED"));
     // Secrets stay out of the transcript: authorization codes, state, widget tokens.
     for secret_param in ["code=", "state=", "refreshToken="] {
