@@ -11,6 +11,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
+/// The most bytes a request's head (request line and headers) may take: a longer one is
+/// refused by hyper (431, or the connection closed) before it reaches a route. hyper's default
+/// (about 400 KiB) let a 100 KiB header through.
+const MAX_HEAD_BYTES: usize = 32 * 1024;
+
 /// What bounds the server's connections.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ServeLimits {
@@ -64,7 +69,8 @@ pub(crate) async fn serve(
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
+                .header_read_timeout(header_timeout)
+                .max_buf_size(MAX_HEAD_BYTES);
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);
             let finished = tokio::select! {

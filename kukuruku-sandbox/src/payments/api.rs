@@ -90,11 +90,19 @@ async fn order_status(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let query_id = uri.query().and_then(|query| {
+    let mut query_ids = uri.query().into_iter().flat_map(|query| {
         form_urlencoded::parse(query.as_bytes())
-            .find(|(name, _)| name == "merchant_id")
+            .filter(|(name, _)| name == "merchant_id")
             .map(|(_, value)| value.into_owned())
     });
+    let query_id = query_ids.next();
+    // Readers disagree on which of two values counts (first, last, both): refuse, as for a
+    // duplicate JSON key.
+    if query_ids.next().is_some() {
+        return bad_request(
+            "merchant_id is given more than once in the query: send it once, GET /api/v1/orders/{uuid}?merchant_id=ID (PROTOCOL D1)",
+        );
+    }
     let Some(header) = signature_header(&headers) else {
         return invalid_signature();
     };

@@ -7,4 +7,5 @@ mod flows;
 mod identity;
 mod interop_python;
 mod kuna;
+mod secrets;
 mod timeouts;

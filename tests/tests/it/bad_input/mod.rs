@@ -4,6 +4,7 @@
 use kukuruku_sandbox::Sandbox;
 
 mod content;
+mod malformed;
 mod signatures;
 
 fn payins(sandbox: &Sandbox) -> String {
