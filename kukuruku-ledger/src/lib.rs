@@ -60,7 +60,6 @@ mod order;
 mod outcome;
 mod reconciler;
 mod route;
-mod server;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod store;
@@ -77,8 +76,10 @@ pub use store::{BoxFuture, Store};
 pub use update::{Source, Update};
 
 // Receiving callbacks.
+/// The server with a header-read timeout and a connection cap, from `kukuruku-tower` (feature
+/// `server`), re-exported: the callback route is meant to be served by it.
+pub use kukuruku_tower::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Server};
 pub use route::{NOT_RECORDED_BODY, UNKNOWN_STATUS_BODY, callback_route, callback_route_with};
-pub use server::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Server};
 
 // Creating orders, and asking about the unfinished ones.
 pub use client::LedgerClient;

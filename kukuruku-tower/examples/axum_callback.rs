@@ -11,18 +11,24 @@
 //! exactly-once event in one transaction before the 200, and a reconciler for callbacks lost
 //! for good (see kukuruku-ledger/README.md). This example only logs.
 //!
+//! It is served by [`Server`](kukuruku_tower::Server) (feature `server`), not `axum::serve`: a
+//! header-read timeout cuts off clients that open connections and send headers a byte at a
+//! time (the verify layer's own timer starts at the body), and a connection cap keeps the rest
+//! in the kernel's backlog.
+//!
 //! ```sh
 //! KUKURUKU_SECRET_KEY=... KUKURUKU_LISTEN=127.0.0.1:8080 \
 //!     cargo run -p kukuruku-tower --example axum_callback
 //! ```
 
 use std::env;
+use std::time::Duration;
 
 use axum::Router;
 use axum::routing::post;
 use kukuruku_proto::{CALLBACK_ACK, Callback};
 use kukuruku_tower::extract::Verified;
-use kukuruku_tower::{SecretKey, Verifier, VerifySignatureLayer};
+use kukuruku_tower::{SecretKey, Server, Verifier, VerifySignatureLayer};
 
 /// The handler sees only verified bodies. A real one records the update before answering:
 /// for durable, exactly-once recording use kukuruku-ledger.
@@ -44,6 +50,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route_layer(VerifySignatureLayer::new(Verifier::new(&key)));
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("listening on http://{listen}/kukuruku/callback");
-    axum::serve(listener, app).await?;
+    Server::new()
+        .header_read_timeout(Duration::from_secs(5))
+        .max_connections(1024)
+        .serve(listener, app)
+        .await?;
     Ok(())
 }

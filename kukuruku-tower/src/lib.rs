@@ -37,6 +37,8 @@ pub mod verify_signature;
 
 #[cfg(feature = "axum")]
 pub mod extract;
+#[cfg(feature = "server")]
+mod server;
 #[cfg(feature = "transport")]
 pub mod transport;
 
@@ -49,6 +51,9 @@ pub use error::{ConnectError, Error};
 pub use retry::RetryPolicy;
 pub use round_trip::{RoundTripError, round_trip};
 pub use time::SystemClock;
+
+#[cfg(feature = "server")]
+pub use server::{DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, Server};
 
 pub use kukuruku_proto::{SharedTimeSource, TimeSource};
 

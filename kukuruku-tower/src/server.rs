@@ -1,4 +1,4 @@
-//! A server for the callback route: a header-read timeout and a connection cap.
+//! A server for a callback route: a header-read timeout and a connection cap (feature `server`).
 
 use std::io;
 use std::sync::Arc;
@@ -28,9 +28,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// ```no_run
 /// # use std::time::Duration;
 /// # #[tokio::main] async fn main() -> std::io::Result<()> {
-/// let app = axum::Router::new(); // with `callback_route` mounted
+/// let app = axum::Router::new(); // with the callback route behind `VerifySignatureLayer`
 /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-/// kukuruku_ledger::Server::new()
+/// kukuruku_tower::Server::new()
 ///     .header_read_timeout(Duration::from_secs(5))
 ///     .max_connections(512)
 ///     .serve(listener, app)
