@@ -74,6 +74,9 @@ async fn no_secret_or_email_in_logs_debug_or_errors() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites another test thread registered before this subscriber existed may have cached
+    // "never"; recompute their interest now that it is registered.
+    tracing::callsite::rebuild_interest_cache();
 
     let idp = start_idp().await;
     let client = idp.confidential().build().unwrap();

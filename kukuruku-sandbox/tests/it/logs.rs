@@ -52,6 +52,9 @@ async fn callback_tokens_credentials_and_e_mails_stay_out_of_the_logs() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites another test thread registered before this subscriber existed may have cached
+    // "never"; recompute their interest now that it is registered.
+    tracing::callsite::rebuild_interest_cache();
 
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -302,6 +302,9 @@ async fn no_secret_or_token_appears_in_debug_display_errors_or_traces() {
         .with_writer(seen.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites another test thread registered before this subscriber existed may have cached
+    // "never"; recompute their interest now that it is registered.
+    tracing::callsite::rebuild_interest_cache();
 
     let sandbox = sandbox().await;
     payments(&sandbox, &seen).await;
