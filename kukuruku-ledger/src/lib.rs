@@ -54,10 +54,13 @@
 
 mod audit;
 mod client;
+mod columns;
 mod error;
 mod event;
 mod order;
 mod outcome;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod reconciler;
 mod route;
 mod server;
@@ -91,6 +94,17 @@ pub use reconciler::{Pass, Reconciler, StatusSource};
 pub use rusqlite;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore};
+
+// The PostgreSQL backend (feature `postgres`).
+/// tokio-postgres, re-exported (feature `postgres`): the transaction type of
+/// [`PostgresStore::complete_with`], and its `Config` and `Client` for a [`Connector`].
+#[cfg(feature = "postgres")]
+pub use tokio_postgres;
+#[cfg(feature = "postgres")]
+pub use postgres::{
+    Connector, DEFAULT_MAX_BATCH as DEFAULT_POSTGRES_MAX_BATCH, DEFAULT_POOL_SIZE, DEFAULT_WRITERS,
+    PostgresOptions, PostgresStore,
+};
 
 /// The README's examples, compiled as doc tests.
 #[cfg(all(doctest, feature = "sqlite"))]

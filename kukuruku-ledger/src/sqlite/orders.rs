@@ -42,19 +42,6 @@ pub(crate) fn find(conn: &Connection, key: &OrderKey) -> Result<Option<(i64, Ord
     }
 }
 
-/// `true` when what is known of `record` agrees with `order`.
-fn agrees(record: &OrderRecord, order: &NewOrder) -> bool {
-    record
-        .order_type
-        .as_ref()
-        .is_none_or(|t| *t == order.order_type)
-        && record.amount.is_none_or(|a| a == order.amount)
-        && record
-            .currency
-            .as_ref()
-            .is_none_or(|c| c.code() == order.currency.code())
-}
-
 /// [`Store::record_order`](crate::Store::record_order).
 pub(crate) fn record(conn: &Connection, order: &NewOrder, now: SystemTime) -> Result<(), Error> {
     let now = to_millis(now);
@@ -76,7 +63,7 @@ pub(crate) fn record(conn: &Connection, order: &NewOrder, now: SystemTime) -> Re
             })
             .map_err(classify)?;
         }
-        Some((_, record)) if !agrees(&record, order) => {
+        Some((_, record)) if !record.agrees_with(order) => {
             return Err(Error::OrderNumberTaken {
                 order_number: order.order_number.as_str().to_owned(),
             });
