@@ -96,15 +96,15 @@ pub use rusqlite;
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore};
 
 // The PostgreSQL backend (feature `postgres`).
-/// tokio-postgres, re-exported (feature `postgres`): the transaction type of
-/// [`PostgresStore::complete_with`], and its `Config` and `Client` for a [`Connector`].
-#[cfg(feature = "postgres")]
-pub use tokio_postgres;
 #[cfg(feature = "postgres")]
 pub use postgres::{
     Connector, DEFAULT_MAX_BATCH as DEFAULT_POSTGRES_MAX_BATCH, DEFAULT_POOL_SIZE, DEFAULT_WRITERS,
     PostgresOptions, PostgresStore,
 };
+/// tokio-postgres, re-exported (feature `postgres`): the transaction type of
+/// [`PostgresStore::complete_with`], and its `Config` and `Client` for a [`Connector`].
+#[cfg(feature = "postgres")]
+pub use tokio_postgres;
 
 /// The README's examples, compiled as doc tests.
 #[cfg(all(doctest, feature = "sqlite"))]

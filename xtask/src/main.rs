@@ -12,6 +12,7 @@ mod checks;
 mod deny;
 mod fuzz;
 mod msrv;
+mod pg;
 mod process;
 
 use process::cargo;
@@ -109,6 +110,17 @@ enum Task {
     Vectors,
     /// Runs the end-to-end demo: `cargo run -p kukuruku-cli -- demo`.
     Demo,
+    /// Runs a command beside a throwaway PostgreSQL cluster: `cargo xtask pg -- COMMAND…`.
+    ///
+    /// `initdb` into a temporary folder (as the system user `kukuruku-pg` when run as root),
+    /// a server on a free loopback port with `fsync` and `synchronous_commit` on, the command
+    /// run with `KUKURUKU_TEST_POSTGRES_URL` set, then the server stopped and the folder
+    /// deleted, whether the command passed or not.
+    Pg {
+        /// The command to run, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -136,6 +148,7 @@ fn main() -> ExitCode {
                 .arg(process::root().join("kukuruku-sign/tests/vectors/generate.sh")),
         ),
         Task::Demo => cargo(["run", "-p", "kukuruku-cli", "--", "demo"]),
+        Task::Pg { command } => pg::wrap(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

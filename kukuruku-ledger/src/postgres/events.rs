@@ -37,7 +37,12 @@ pub(crate) async fn claim(
     let rows = tx
         .query(
             SQL,
-            &[&now, &i64::try_from(max).unwrap_or(i64::MAX), &worker, &until],
+            &[
+                &now,
+                &i64::try_from(max).unwrap_or(i64::MAX),
+                &worker,
+                &until,
+            ],
         )
         .await?;
     rows.iter().map(event).collect()

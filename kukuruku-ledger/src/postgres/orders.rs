@@ -16,14 +16,25 @@ use crate::timestamp::{duration_millis, to_millis};
 pub(crate) const RACES: usize = 3;
 
 /// The order with this key and its id, without locking it.
-pub(crate) async fn find(tx: &mut Tx<'_>, key: &OrderKey) -> Result<Option<(i64, OrderRecord)>, Error> {
+pub(crate) async fn find(
+    tx: &mut Tx<'_>,
+    key: &OrderKey,
+) -> Result<Option<(i64, OrderRecord)>, Error> {
     let row = match key {
         OrderKey::Number(number) => {
-            const SQL: &str = concat!("SELECT ", order_columns!(), " FROM orders WHERE order_number = $1");
+            const SQL: &str = concat!(
+                "SELECT ",
+                order_columns!(),
+                " FROM orders WHERE order_number = $1"
+            );
             tx.query_opt(SQL, &[&number.as_str()]).await?
         }
         OrderKey::Id(id) => {
-            const SQL: &str = concat!("SELECT ", order_columns!(), " FROM orders WHERE kukupay_id = $1");
+            const SQL: &str = concat!(
+                "SELECT ",
+                order_columns!(),
+                " FROM orders WHERE kukupay_id = $1"
+            );
             tx.query_opt(SQL, &[&id.as_str()]).await?
         }
     };
@@ -32,14 +43,25 @@ pub(crate) async fn find(tx: &mut Tx<'_>, key: &OrderKey) -> Result<Option<(i64,
 
 /// The order with this key and its id, its row locked (`FOR UPDATE`) until the transaction
 /// ends: concurrent updates of one order, from any instance, take turns.
-pub(crate) async fn lock(tx: &mut Tx<'_>, key: &OrderKey) -> Result<Option<(i64, OrderRecord)>, Error> {
+pub(crate) async fn lock(
+    tx: &mut Tx<'_>,
+    key: &OrderKey,
+) -> Result<Option<(i64, OrderRecord)>, Error> {
     let row = match key {
         OrderKey::Number(number) => {
-            const SQL: &str = concat!("SELECT ", order_columns!(), " FROM orders WHERE order_number = $1 FOR UPDATE");
+            const SQL: &str = concat!(
+                "SELECT ",
+                order_columns!(),
+                " FROM orders WHERE order_number = $1 FOR UPDATE"
+            );
             tx.query_opt(SQL, &[&number.as_str()]).await?
         }
         OrderKey::Id(id) => {
-            const SQL: &str = concat!("SELECT ", order_columns!(), " FROM orders WHERE kukupay_id = $1 FOR UPDATE");
+            const SQL: &str = concat!(
+                "SELECT ",
+                order_columns!(),
+                " FROM orders WHERE kukupay_id = $1 FOR UPDATE"
+            );
             tx.query_opt(SQL, &[&id.as_str()]).await?
         }
     };
@@ -47,7 +69,11 @@ pub(crate) async fn lock(tx: &mut Tx<'_>, key: &OrderKey) -> Result<Option<(i64,
 }
 
 /// [`Store::record_order`](crate::Store::record_order).
-pub(crate) async fn record(tx: &mut Tx<'_>, order: &NewOrder, now: SystemTime) -> Result<(), Error> {
+pub(crate) async fn record(
+    tx: &mut Tx<'_>,
+    order: &NewOrder,
+    now: SystemTime,
+) -> Result<(), Error> {
     let now = to_millis(now);
     let amount = amount_value(order.amount);
     let key = OrderKey::Number(order.order_number.clone());
@@ -88,7 +114,9 @@ pub(crate) async fn record(tx: &mut Tx<'_>, order: &NewOrder, now: SystemTime) -
 
 /// The error after [`RACES`] lost races (concurrent inserts and deletes of one order).
 pub(crate) fn lost_race() -> Error {
-    Error::Busy(std::sync::Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(
+    Error::Busy(std::sync::Arc::from(Box::<
+        dyn std::error::Error + Send + Sync,
+    >::from(
         "the order was inserted and removed concurrently too many times",
     )))
 }
@@ -120,7 +148,8 @@ pub(crate) async fn attach_id(
         if known.order_number.is_some() {
             return Err(taken());
         }
-        tx.execute("DELETE FROM orders WHERE id = $1", &[&row]).await?;
+        tx.execute("DELETE FROM orders WHERE id = $1", &[&row])
+            .await?;
         tx.execute(
             "UPDATE orders SET order_number = $2, order_type = coalesce(order_type, $3),
                  amount = coalesce(amount, $4), currency = coalesce(currency, $5), updated_at = $6
@@ -173,7 +202,9 @@ pub(crate) async fn due_for_check(
             ],
         )
         .await?;
-    rows.iter().map(|row| order(row).map(|(_, record)| record)).collect()
+    rows.iter()
+        .map(|row| order(row).map(|(_, record)| record))
+        .collect()
 }
 
 /// [`Store::schedule_check`](crate::Store::schedule_check).

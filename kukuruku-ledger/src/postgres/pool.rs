@@ -85,7 +85,10 @@ impl Pool {
             .await
             .map_err(|_| Error::WriterStopped)?;
         let reused = {
-            let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut idle = self
+                .idle
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             idle.retain(|conn| !conn.client.is_closed());
             idle.pop()
         };
@@ -119,7 +122,9 @@ pub(crate) struct Pooled {
 
 impl Pooled {
     fn conn(&mut self) -> &mut Conn {
-        self.conn.as_mut().unwrap_or_else(|| unreachable!("taken only on drop"))
+        self.conn
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("taken only on drop"))
     }
 
     /// Begins a transaction (read committed; rows are locked explicitly).
@@ -181,7 +186,10 @@ impl<'c> Tx<'c> {
         params: &Params<'_>,
     ) -> Result<Option<Row>, Error> {
         let statement = self.statement(sql).await?;
-        self.tx.query_opt(&statement, params).await.map_err(classify)
+        self.tx
+            .query_opt(&statement, params)
+            .await
+            .map_err(classify)
     }
 
     /// How many rows `sql` changed.

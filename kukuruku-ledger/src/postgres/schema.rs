@@ -98,9 +98,12 @@ pub(crate) async fn migrate(client: &mut Client) -> Result<(), Error> {
         tx.execute("DELETE FROM schema_version", &[])
             .await
             .map_err(classify)?;
-        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&LATEST])
-            .await
-            .map_err(classify)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&LATEST],
+        )
+        .await
+        .map_err(classify)?;
     }
     tx.commit().await.map_err(classify)
 }

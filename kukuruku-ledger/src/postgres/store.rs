@@ -129,7 +129,6 @@ impl fmt::Debug for PostgresStore {
     }
 }
 
-
 impl PostgresStore {
     /// The settings for the database at `url` (`postgresql://user:password@host:port/db`,
     /// or libpq's `host=… user=…` form), to change before [`PostgresOptions::connect`].
@@ -289,7 +288,9 @@ impl Store for PostgresStore {
         limit: usize,
     ) -> BoxFuture<'_, Result<Vec<OrderRecord>, Error>> {
         let now = self.now();
-        Box::pin(self.transaction(move |tx| Box::pin(orders::due_for_check(tx, now, min_age, limit))))
+        Box::pin(
+            self.transaction(move |tx| Box::pin(orders::due_for_check(tx, now, min_age, limit))),
+        )
     }
 
     fn schedule_check<'a>(
