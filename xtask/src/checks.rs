@@ -77,6 +77,8 @@ pub(crate) fn ci() -> Result<(), String> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--features",
+        "kukuruku-ledger/postgres",
         "--locked",
         "--",
         "-D",
@@ -110,12 +112,15 @@ pub(crate) fn wasm() -> Result<(), String> {
     ])
 }
 
-/// `cargo doc --workspace --no-deps`, every rustdoc warning an error.
+/// `cargo doc --workspace --no-deps` (the ledger's PostgreSQL backend included), every
+/// rustdoc warning an error.
 pub(crate) fn doc() -> Result<(), String> {
     run(cargo_command().env("RUSTDOCFLAGS", "-D warnings").args([
         "doc",
         "--workspace",
         "--no-deps",
+        "--features",
+        "kukuruku-ledger/postgres",
         "--locked",
     ]))
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use kukuruku_proto::{OrderId, OrderNumber};
+use kukuruku_proto::{Currency, OrderId, OrderNumber, OrderType};
 
 use super::pool::Tx;
 use super::rows::{order, order_columns};
@@ -157,9 +157,9 @@ pub(crate) async fn attach_id(
             &[
                 &other,
                 &number.as_str(),
-                &record.order_type.as_ref().map(|t| t.as_str()),
+                &record.order_type.as_ref().map(OrderType::as_str),
                 &record.amount.map(amount_value),
-                &record.currency.as_ref().map(|c| c.code()),
+                &record.currency.as_ref().map(Currency::code),
                 &now,
             ],
         )

@@ -14,7 +14,7 @@ use super::failure::classify;
 use crate::error::Error;
 
 /// The advisory lock key the migrations hold (any constant; `ledger` in ASCII).
-const LOCK: i64 = 0x006C_6564_6765_72;
+const LOCK: i64 = 0x0000_6C65_6467_6572;
 
 /// Each migration, in order; migration `i` brings the schema to version `i + 1`.
 const MIGRATIONS: [&str; 1] = [
