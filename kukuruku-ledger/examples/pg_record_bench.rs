@@ -65,7 +65,10 @@ async fn run(
     for _ in 0..RECEIVERS {
         let options = PostgresStore::options(&url);
         let options = if grouped {
-            options
+            match std::env::var("BENCH_WRITERS") {
+                Ok(writers) => options.writers(writers.parse().unwrap()),
+                Err(_) => options,
+            }
         } else {
             options
                 .max_batch(1)

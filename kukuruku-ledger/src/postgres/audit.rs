@@ -8,7 +8,7 @@ use crate::audit::AuditEntry;
 use crate::error::Error;
 
 /// [`Store::audit`](crate::Store::audit).
-pub(crate) async fn audit_of(tx: &mut Tx<'_>, id: &OrderId) -> Result<Vec<AuditEntry>, Error> {
+pub(crate) async fn audit_of(tx: &Tx<'_>, id: &OrderId) -> Result<Vec<AuditEntry>, Error> {
     const SQL: &str = concat!(
         "SELECT ",
         audit_columns!(),

@@ -13,7 +13,11 @@
 //! itself fails, every caller gets the error (503 for a callback: Kukuruku sends it again,
 //! and a repeat is recorded as such).
 
+use std::collections::HashSet;
 use std::sync::Arc;
+
+use futures_util::future::join_all;
+use kukuruku_proto::OrderNumber;
 
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -138,17 +142,45 @@ async fn commit(pool: &Arc<Pool>, batch: Vec<Job>) {
 
 async fn try_batch(pool: &Arc<Pool>, batch: &[Job]) -> Result<Vec<Recorded>, Failure> {
     let mut conn = pool.get().await.map_err(Failure::Update)?;
-    let mut tx = conn.begin().await.map_err(Failure::Update)?;
-    let mut recorded = Vec::with_capacity(batch.len());
-    for job in batch {
-        recorded.push(
-            record_update(&mut tx, &job.update, job.now)
-                .await
-                .map_err(Failure::Update)?,
-        );
+    let tx = conn.begin().await.map_err(Failure::Update)?;
+    let mut recorded: Vec<Option<Recorded>> = vec![None; batch.len()];
+    for wave in waves(batch) {
+        let results = join_all(
+            wave.iter()
+                .map(|&index| record_update(&tx, &batch[index].update, batch[index].now)),
+        )
+        .await;
+        for (index, result) in wave.into_iter().zip(results) {
+            recorded[index] = Some(result.map_err(Failure::Update)?);
+        }
     }
     tx.commit().await.map_err(Failure::Commit)?;
-    Ok(recorded)
+    Ok(recorded.into_iter().flatten().collect())
+}
+
+/// The batch's updates in waves whose updates concern different orders (different KukuPay
+/// ids and order numbers), in their order: a wave's updates run concurrently, statements
+/// pipelined; two updates of one order run one after the other, as they would alone.
+fn waves(batch: &[Job]) -> Vec<Vec<usize>> {
+    let mut waves: Vec<(Vec<usize>, HashSet<&str>)> = Vec::new();
+    for (index, job) in batch.iter().enumerate() {
+        let order = &job.update.order;
+        let keys: Vec<&str> = std::iter::once(order.id.as_str())
+            .chain(order.order_number.as_ref().map(OrderNumber::as_str))
+            .collect();
+        // After the last wave that holds one of its keys.
+        let after = waves
+            .iter()
+            .rposition(|(_, held)| keys.iter().any(|key| held.contains(key)))
+            .map_or(0, |last| last + 1);
+        if after == waves.len() {
+            waves.push((Vec::new(), HashSet::new()));
+        }
+        let (members, held) = &mut waves[after];
+        members.push(index);
+        held.extend(keys);
+    }
+    waves.into_iter().map(|(members, _)| members).collect()
 }
 
 /// One update in its own transaction, tried again after a deadlock or a serialization

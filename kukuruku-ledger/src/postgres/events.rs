@@ -11,7 +11,7 @@ use crate::timestamp::{duration_millis, to_millis};
 
 /// [`Store::claim`](crate::Store::claim).
 pub(crate) async fn claim(
-    tx: &mut Tx<'_>,
+    tx: &Tx<'_>,
     worker: &str,
     max: usize,
     lease: Duration,
@@ -51,7 +51,7 @@ pub(crate) async fn claim(
 /// [`Store::complete`](crate::Store::complete): a conditional update, so two workers
 /// completing one event at once complete it once.
 pub(crate) async fn complete(
-    tx: &mut Tx<'_>,
+    tx: &Tx<'_>,
     id: EventId,
     now: SystemTime,
 ) -> Result<Completion, Error> {

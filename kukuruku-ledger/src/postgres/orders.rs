@@ -16,10 +16,7 @@ use crate::timestamp::{duration_millis, to_millis};
 pub(crate) const RACES: usize = 3;
 
 /// The order with this key and its id, without locking it.
-pub(crate) async fn find(
-    tx: &mut Tx<'_>,
-    key: &OrderKey,
-) -> Result<Option<(i64, OrderRecord)>, Error> {
+pub(crate) async fn find(tx: &Tx<'_>, key: &OrderKey) -> Result<Option<(i64, OrderRecord)>, Error> {
     let row = match key {
         OrderKey::Number(number) => {
             const SQL: &str = concat!(
@@ -43,10 +40,7 @@ pub(crate) async fn find(
 
 /// The order with this key and its id, its row locked (`FOR UPDATE`) until the transaction
 /// ends: concurrent updates of one order, from any instance, take turns.
-pub(crate) async fn lock(
-    tx: &mut Tx<'_>,
-    key: &OrderKey,
-) -> Result<Option<(i64, OrderRecord)>, Error> {
+pub(crate) async fn lock(tx: &Tx<'_>, key: &OrderKey) -> Result<Option<(i64, OrderRecord)>, Error> {
     let row = match key {
         OrderKey::Number(number) => {
             const SQL: &str = concat!(
@@ -69,11 +63,7 @@ pub(crate) async fn lock(
 }
 
 /// [`Store::record_order`](crate::Store::record_order).
-pub(crate) async fn record(
-    tx: &mut Tx<'_>,
-    order: &NewOrder,
-    now: SystemTime,
-) -> Result<(), Error> {
+pub(crate) async fn record(tx: &Tx<'_>, order: &NewOrder, now: SystemTime) -> Result<(), Error> {
     let now = to_millis(now);
     let amount = amount_value(order.amount);
     let key = OrderKey::Number(order.order_number.clone());
@@ -123,7 +113,7 @@ pub(crate) fn lost_race() -> Error {
 
 /// [`Store::attach_id`](crate::Store::attach_id).
 pub(crate) async fn attach_id(
-    tx: &mut Tx<'_>,
+    tx: &Tx<'_>,
     number: &OrderNumber,
     id: &OrderId,
     now: SystemTime,
@@ -176,7 +166,7 @@ pub(crate) async fn attach_id(
 
 /// [`Store::due_for_check`](crate::Store::due_for_check).
 pub(crate) async fn due_for_check(
-    tx: &mut Tx<'_>,
+    tx: &Tx<'_>,
     now: SystemTime,
     min_age: Duration,
     limit: usize,
@@ -209,7 +199,7 @@ pub(crate) async fn due_for_check(
 
 /// [`Store::schedule_check`](crate::Store::schedule_check).
 pub(crate) async fn schedule_check(
-    tx: &mut Tx<'_>,
+    tx: &Tx<'_>,
     id: &OrderId,
     next_check_at: SystemTime,
 ) -> Result<(), Error> {

@@ -96,7 +96,7 @@ impl Pool {
             Some(conn) => conn,
             None => Conn {
                 client: self.open().await?,
-                statements: HashMap::new(),
+                statements: Mutex::new(HashMap::new()),
             },
         };
         Ok(Pooled {
@@ -110,7 +110,7 @@ impl Pool {
 /// A connection and its prepared statements.
 pub(crate) struct Conn {
     client: Client,
-    statements: HashMap<&'static str, Statement>,
+    statements: Mutex<HashMap<&'static str, Statement>>,
 }
 
 /// A connection taken from the pool; back to it when dropped (unless it broke).
@@ -151,27 +151,36 @@ impl Drop for Pooled {
 
 /// A transaction with the connection's prepared statements: each SQL text is prepared once
 /// per connection.
+///
+/// Its methods take `&self`: the updates of a batch that concern different orders run
+/// concurrently on it, and tokio-postgres pipelines their statements on the connection.
 pub(crate) struct Tx<'c> {
     tx: Transaction<'c>,
-    statements: &'c mut HashMap<&'static str, Statement>,
+    statements: &'c Mutex<HashMap<&'static str, Statement>>,
 }
 
 /// Parameters of a statement.
 pub(crate) type Params<'p> = [&'p (dyn ToSql + Sync)];
 
 impl<'c> Tx<'c> {
-    async fn statement(&mut self, sql: &'static str) -> Result<Statement, Error> {
-        if let Some(statement) = self.statements.get(sql) {
+    fn statements(&self) -> std::sync::MutexGuard<'_, HashMap<&'static str, Statement>> {
+        self.statements
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn statement(&self, sql: &'static str) -> Result<Statement, Error> {
+        if let Some(statement) = self.statements().get(sql) {
             return Ok(statement.clone());
         }
         let statement = self.tx.prepare(sql).await.map_err(classify)?;
-        self.statements.insert(sql, statement.clone());
+        self.statements().insert(sql, statement.clone());
         Ok(statement)
     }
 
     /// Every row `sql` returns.
     pub(crate) async fn query(
-        &mut self,
+        &self,
         sql: &'static str,
         params: &Params<'_>,
     ) -> Result<Vec<Row>, Error> {
@@ -181,7 +190,7 @@ impl<'c> Tx<'c> {
 
     /// The row `sql` returns, if any.
     pub(crate) async fn query_opt(
-        &mut self,
+        &self,
         sql: &'static str,
         params: &Params<'_>,
     ) -> Result<Option<Row>, Error> {
@@ -194,7 +203,7 @@ impl<'c> Tx<'c> {
 
     /// How many rows `sql` changed.
     pub(crate) async fn execute(
-        &mut self,
+        &self,
         sql: &'static str,
         params: &Params<'_>,
     ) -> Result<u64, Error> {

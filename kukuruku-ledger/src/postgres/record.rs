@@ -15,7 +15,7 @@ use crate::update::Update;
 
 /// [`Store::record_update`](crate::Store::record_update), `now` in milliseconds.
 pub(crate) async fn record_update(
-    tx: &mut Tx<'_>,
+    tx: &Tx<'_>,
     update: &Update,
     now: i64,
 ) -> Result<Recorded, Error> {
@@ -63,7 +63,7 @@ pub(crate) async fn record_update(
 
 /// Moves the order to the update's status and adds the event: one statement.
 async fn advance(
-    tx: &mut Tx<'_>,
+    tx: &Tx<'_>,
     row: i64,
     order: &Order,
     from: Option<&str>,
@@ -97,11 +97,7 @@ async fn advance(
 /// The order an update is about, its row locked: by KukuPay id, else by order number (giving
 /// it the id), else made known from the update. The flag is `true` when the order number
 /// belongs to an order with another KukuPay id (a mismatch: nothing will change).
-async fn locate(
-    tx: &mut Tx<'_>,
-    order: &Order,
-    now: i64,
-) -> Result<(i64, OrderRecord, bool), Error> {
+async fn locate(tx: &Tx<'_>, order: &Order, now: i64) -> Result<(i64, OrderRecord, bool), Error> {
     for _ in 0..RACES {
         if let Some((row, record)) = lock(tx, &OrderKey::Id(order.id.clone())).await? {
             return Ok((row, record, false));
@@ -146,7 +142,7 @@ async fn locate(
 /// Inserts the order an update made known; `None` when a concurrent insert won (the row is
 /// then committed and visible: `ON CONFLICT` waited for it). The new row is this
 /// transaction's own: nobody else can lock it until the commit.
-async fn insert(tx: &mut Tx<'_>, order: &Order, now: i64) -> Result<Option<i64>, Error> {
+async fn insert(tx: &Tx<'_>, order: &Order, now: i64) -> Result<Option<i64>, Error> {
     let row = tx
         .query_opt(
             "INSERT INTO orders (order_number, kukupay_id, order_type, amount, currency, created_at, updated_at)

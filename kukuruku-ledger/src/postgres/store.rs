@@ -152,14 +152,14 @@ impl PostgresStore {
     /// failure.
     async fn transaction<T, W>(&self, work: W) -> Result<T, Error>
     where
-        W: for<'t, 'c> Fn(&'t mut Tx<'c>) -> BoxFuture<'t, Result<T, Error>>,
+        W: for<'t, 'c> Fn(&'t Tx<'c>) -> BoxFuture<'t, Result<T, Error>>,
     {
         let mut attempt = 1;
         loop {
             let result = async {
                 let mut conn = self.inner.pool.get().await?;
-                let mut tx = conn.begin().await?;
-                let value = work(&mut tx).await?;
+                let tx = conn.begin().await?;
+                let value = work(&tx).await?;
                 tx.commit().await?;
                 Ok(value)
             }
@@ -211,8 +211,8 @@ impl PostgresStore {
     {
         let now = self.inner.clock.now();
         let mut conn = self.inner.pool.get().await?;
-        let mut tx = conn.begin().await?;
-        match events::complete(&mut tx, event, now).await? {
+        let tx = conn.begin().await?;
+        match events::complete(&tx, event, now).await? {
             Completion::AlreadyDone => return Ok(None),
             Completion::Completed => {}
         }
