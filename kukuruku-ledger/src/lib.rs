@@ -1,11 +1,12 @@
 //! The merchant's durable record of its Kukuruku orders: every paid order credited exactly
-//! once, and none lost, on one machine (SQLite) or, later, many (PostgreSQL).
+//! once, and none lost, on one machine (SQLite) or many (PostgreSQL, feature `postgres`).
 //!
 //! | piece | what it does |
 //! |---|---|
 //! | [`callback_route`] | the callback route: [`VerifySignatureLayer`](kukuruku_tower::VerifySignatureLayer), then [`Store::record_update`], then the D2 answer (200 only once durable; 422 for an unknown status; 503 when the database fails) |
 //! | [`Store`] | the storage trait: orders, the append-only audit log of every update (raw bytes, matched key, source, outcome), the outbox of events; one transaction per update |
 //! | [`SqliteStore`] | the embedded backend: WAL, `synchronous=FULL`, group commit by one writer thread, safe with several processes on one host |
+//! | `PostgresStore` | (feature `postgres`) the server backend: several receivers on several machines sharing one database; row locks, `FOR UPDATE SKIP LOCKED` claims, group commit |
 //! | [`LedgerClient`] | the payments client that records each order **before** sending it, then completes it with KukuPay's id |
 //! | [`Reconciler`] | asks Kukuruku about orders left unfinished (with back-off per order) and records the answers through the same path as callbacks |
 //! | [`Server`] | serves the route with a header-read timeout and a connection cap |
@@ -19,8 +20,9 @@
 //! [`Store::claim`] (a lease; two workers never hold one event at once, and an event whose
 //! worker died is claimable again when the lease ends) and [`Store::complete`]:
 //!
-//! - **balances in the ledger's database** (SQLite): [`SqliteStore::complete_with`] runs the
-//!   merchant's code and completes the event in **one** transaction: both or neither;
+//! - **balances in the ledger's database**: [`SqliteStore::complete_with`] (and
+//!   `PostgresStore::complete_with`) runs the merchant's code and completes the event in
+//!   **one** transaction: both or neither;
 //! - **balances elsewhere**: apply the effect idempotently, keyed by [`Event::id`] (a unique
 //!   column in the merchant's table, an idempotency key of their API), then
 //!   [`Store::complete`]. A crash between the two re-delivers the event; the key absorbs it.

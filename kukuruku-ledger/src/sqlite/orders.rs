@@ -8,6 +8,7 @@ use rusqlite::{Connection, Params, params};
 
 use super::failure::classify;
 use super::rows::{ORDER_COLUMNS, order};
+use crate::columns::amount_value;
 use crate::error::Error;
 use crate::order::{NewOrder, OrderKey, OrderRecord};
 use crate::timestamp::{duration_millis, to_millis};
@@ -45,7 +46,7 @@ pub(crate) fn find(conn: &Connection, key: &OrderKey) -> Result<Option<(i64, Ord
 /// [`Store::record_order`](crate::Store::record_order).
 pub(crate) fn record(conn: &Connection, order: &NewOrder, now: SystemTime) -> Result<(), Error> {
     let now = to_millis(now);
-    let amount = i64::try_from(order.amount.minor_units()).unwrap_or(i64::MAX);
+    let amount = amount_value(order.amount);
     match find(conn, &OrderKey::Number(order.order_number.clone()))? {
         None => {
             conn.prepare(
@@ -117,9 +118,7 @@ pub(crate) fn attach_id(
                 other,
                 number.as_str(),
                 record.order_type.as_ref().map(|t| t.as_str().to_owned()),
-                record
-                    .amount
-                    .map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
+                record.amount.map(amount_value),
                 record.currency.as_ref().map(|c| c.code().to_owned()),
                 to_millis(now)
             ],
