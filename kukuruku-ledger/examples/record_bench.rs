@@ -19,7 +19,11 @@
 )]
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+#[path = "shared/run.rs"]
+mod run;
+use run::Run;
 
 use bytes::Bytes;
 use kukuruku_ledger::rusqlite::{Connection, params};
@@ -29,38 +33,6 @@ fn body(n: usize) -> Bytes {
     Bytes::from(format!(
         r#"{{"uuid":"k-{n}","order_number":"o-{n}","status":"paid","amount":50000,"currency":"RUB","type":"payin"}}"#
     ))
-}
-
-struct Run {
-    name: &'static str,
-    concurrency: usize,
-    elapsed: Duration,
-    latencies: Vec<Duration>,
-}
-
-impl Run {
-    fn per_second(&self) -> f64 {
-        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn percentile(&self, p: f64) -> Duration {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted[index]
-    }
-
-    fn print(&self) {
-        println!(
-            "| {} | {} | {} | {:.0} | {:.2} | {:.2} |",
-            self.name,
-            self.concurrency,
-            self.latencies.len(),
-            self.per_second(),
-            self.percentile(0.50).as_secs_f64() * 1000.0,
-            self.percentile(0.99).as_secs_f64() * 1000.0,
-        );
-    }
 }
 
 async fn ledger(dir: &std::path::Path, callbacks: usize, concurrency: usize) -> Run {

@@ -96,6 +96,14 @@ impl Error {
     }
 }
 
+impl Error {
+    /// [`Error::Closure`] for the error of the merchant's code.
+    pub(crate) fn closure(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let cause: Cause = Arc::from(error.into());
+        Self::Closure(cause)
+    }
+}
+
 impl From<kukuruku_tower::Error> for Error {
     fn from(error: kukuruku_tower::Error) -> Self {
         Self::Kukuruku(Arc::new(error))

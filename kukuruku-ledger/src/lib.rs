@@ -1,11 +1,12 @@
 //! The merchant's durable record of its Kukuruku orders: every paid order credited exactly
-//! once, and none lost, on one machine (SQLite) or, later, many (PostgreSQL).
+//! once, and none lost, on one machine (SQLite) or many (PostgreSQL, feature `postgres`).
 //!
 //! | piece | what it does |
 //! |---|---|
 //! | [`callback_route`] | the callback route: [`VerifySignatureLayer`](kukuruku_tower::VerifySignatureLayer), then [`Store::record_update`], then the D2 answer (200 only once durable; 422 for an unknown status; 503 when the database fails) |
 //! | [`Store`] | the storage trait: orders, the append-only audit log of every update (raw bytes, matched key, source, outcome), the outbox of events; one transaction per update |
 //! | [`SqliteStore`] | the embedded backend: WAL, `synchronous=FULL`, group commit by one writer thread, safe with several processes on one host |
+//! | `PostgresStore` | (feature `postgres`) the server backend: several receivers on several machines sharing one database; row locks, `FOR UPDATE SKIP LOCKED` claims, group commit |
 //! | [`LedgerClient`] | the payments client that records each order **before** sending it, then completes it with KukuPay's id |
 //! | [`Reconciler`] | asks Kukuruku about orders left unfinished (with back-off per order) and records the answers through the same path as callbacks |
 //! | [`Server`] | serves the route with a header-read timeout and a connection cap |
@@ -19,8 +20,9 @@
 //! [`Store::claim`] (a lease; two workers never hold one event at once, and an event whose
 //! worker died is claimable again when the lease ends) and [`Store::complete`]:
 //!
-//! - **balances in the ledger's database** (SQLite): [`SqliteStore::complete_with`] runs the
-//!   merchant's code and completes the event in **one** transaction: both or neither;
+//! - **balances in the ledger's database**: [`SqliteStore::complete_with`] (and
+//!   `PostgresStore::complete_with`) runs the merchant's code and completes the event in
+//!   **one** transaction: both or neither;
 //! - **balances elsewhere**: apply the effect idempotently, keyed by [`Event::id`] (a unique
 //!   column in the merchant's table, an idempotency key of their API), then
 //!   [`Store::complete`]. A crash between the two re-delivers the event; the key absorbs it.
@@ -54,10 +56,13 @@
 
 mod audit;
 mod client;
+mod columns;
 mod error;
 mod event;
 mod order;
 mod outcome;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod reconciler;
 mod route;
 #[cfg(feature = "sqlite")]
@@ -92,6 +97,17 @@ pub use reconciler::{Pass, Reconciler, StatusSource};
 pub use rusqlite;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore};
+
+// The PostgreSQL backend (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use postgres::{
+    Connector, DEFAULT_MAX_BATCH as DEFAULT_POSTGRES_MAX_BATCH, DEFAULT_POOL_SIZE, DEFAULT_WRITERS,
+    PostgresOptions, PostgresStore,
+};
+/// tokio-postgres, re-exported (feature `postgres`): the transaction type of
+/// [`PostgresStore::complete_with`], and its `Config` and `Client` for a [`Connector`].
+#[cfg(feature = "postgres")]
+pub use tokio_postgres;
 
 /// The README's examples, compiled as doc tests.
 #[cfg(all(doctest, feature = "sqlite"))]

@@ -95,6 +95,18 @@ impl OrderRecord {
     pub fn is_final(&self) -> bool {
         self.status.as_ref().is_some_and(OrderStatus::is_terminal)
     }
+
+    /// `true` when what is known of this order agrees with `order` (what is unknown agrees).
+    pub(crate) fn agrees_with(&self, order: &NewOrder) -> bool {
+        self.order_type
+            .as_ref()
+            .is_none_or(|t| *t == order.order_type)
+            && self.amount.is_none_or(|a| a == order.amount)
+            && self
+                .currency
+                .as_ref()
+                .is_none_or(|c| c.code() == order.currency.code())
+    }
 }
 
 /// Which order to look up.

@@ -1,4 +1,4 @@
-//! The storage trait every backend implements: SQLite now, PostgreSQL later.
+//! The storage trait every backend implements: SQLite and PostgreSQL.
 
 use std::fmt;
 use std::future::Future;

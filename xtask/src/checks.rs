@@ -5,17 +5,41 @@
 
 use std::process::Command;
 
+use crate::pg;
 use crate::process::{cargo, cargo_command, command_line, root, run};
 
-/// `cargo test --workspace --locked {cargo_args} -- {test_args}`, after preparing the interop
-/// peers.
+/// The cargo command of `cargo xtask test`, before the task's arguments: the ledger's
+/// PostgreSQL backend is built and tested too (its tests skip without a server).
+pub(crate) const TEST: [&str; 5] = [
+    "test",
+    "--workspace",
+    "--locked",
+    "--features",
+    "kukuruku-ledger/postgres",
+];
+
+/// `cargo test --workspace --locked --features kukuruku-ledger/postgres {cargo_args} --
+/// {test_args}`, after preparing the interop peers, beside a throwaway PostgreSQL cluster when
+/// the server's binaries are installed and `KUKURUKU_TEST_POSTGRES_URL` is not set already.
 pub(crate) fn test(cargo_args: &[String], test_args: &[String]) -> Result<(), String> {
     prepare_interop();
-    cargo(command_line(
-        &["test", "--workspace", "--locked"],
-        cargo_args,
-        test_args,
-    ))
+    let line = command_line(&TEST, cargo_args, test_args);
+    let mut command = cargo_command();
+    command.args(line);
+    let _cluster = match (std::env::var_os(pg::URL_VAR), pg::bin_dir()) {
+        (None, Some(bin)) => {
+            let cluster = pg::Cluster::start(&bin)?;
+            println!(
+                "xtask test: PostgreSQL from {} at {}",
+                bin.display(),
+                cluster.url()
+            );
+            command.env(pg::URL_VAR, cluster.url());
+            Some(cluster)
+        }
+        _ => None,
+    };
+    run(&mut command)
 }
 
 /// Installs the npm packages of `tests/interop` when npm is there; the tests that need them
@@ -53,6 +77,8 @@ pub(crate) fn ci() -> Result<(), String> {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--features",
+        "kukuruku-ledger/postgres",
         "--locked",
         "--",
         "-D",
@@ -86,12 +112,15 @@ pub(crate) fn wasm() -> Result<(), String> {
     ])
 }
 
-/// `cargo doc --workspace --no-deps`, every rustdoc warning an error.
+/// `cargo doc --workspace --no-deps` (the ledger's PostgreSQL backend included), every
+/// rustdoc warning an error.
 pub(crate) fn doc() -> Result<(), String> {
     run(cargo_command().env("RUSTDOCFLAGS", "-D warnings").args([
         "doc",
         "--workspace",
         "--no-deps",
+        "--features",
+        "kukuruku-ledger/postgres",
         "--locked",
     ]))
 }

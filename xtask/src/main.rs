@@ -13,6 +13,7 @@ mod checks;
 mod deny;
 mod fuzz;
 mod msrv;
+mod pg;
 mod process;
 
 use process::cargo;
@@ -131,6 +132,17 @@ enum Task {
         #[arg(long)]
         seed: Option<String>,
     },
+    /// Runs a command beside a throwaway PostgreSQL cluster: `cargo xtask pg -- COMMAND…`.
+    ///
+    /// `initdb` into a temporary folder (as the system user `kukuruku-pg` when run as root),
+    /// a server on a free loopback port with `fsync` and `synchronous_commit` on, the command
+    /// run with `KUKURUKU_TEST_POSTGRES_URL` set, then the server stopped and the folder
+    /// deleted, whether the command passed or not.
+    Pg {
+        /// The command to run, after `--`.
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -170,6 +182,7 @@ fn main() -> ExitCode {
             backend,
             seed,
         } => chaos::chaos(orders, backend, seed.as_deref()),
+        Task::Pg { command } => pg::wrap(&command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,7 +48,7 @@ use kukuruku_proto::{OrderId, OrderNumber, SharedTimeSource};
 use rusqlite::Connection;
 
 use crate::audit::AuditEntry;
-use crate::error::{Cause, Error};
+use crate::error::Error;
 use crate::event::{Completion, Event, EventId};
 use crate::order::{NewOrder, OrderKey, OrderRecord};
 use crate::outcome::Recorded;
@@ -207,7 +207,7 @@ impl SqliteStore {
                     Completion::AlreadyDone => return Ok(None),
                     Completion::Completed => {}
                 }
-                apply(conn).map(Some).map_err(closure_error)
+                apply(conn).map(Some).map_err(Error::closure)
             })
             .await
     }
@@ -222,14 +222,9 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         self.writer
-            .run(move |conn| work(conn).map_err(closure_error))
+            .run(move |conn| work(conn).map_err(Error::closure))
             .await
     }
-}
-
-fn closure_error(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {
-    let cause: Cause = Arc::from(error.into());
-    Error::Closure(cause)
 }
 
 impl Store for SqliteStore {

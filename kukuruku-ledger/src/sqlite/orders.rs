@@ -8,6 +8,7 @@ use rusqlite::{Connection, Params, params};
 
 use super::failure::classify;
 use super::rows::{ORDER_COLUMNS, order};
+use crate::columns::amount_value;
 use crate::error::Error;
 use crate::order::{NewOrder, OrderKey, OrderRecord};
 use crate::timestamp::{duration_millis, to_millis};
@@ -42,23 +43,10 @@ pub(crate) fn find(conn: &Connection, key: &OrderKey) -> Result<Option<(i64, Ord
     }
 }
 
-/// `true` when what is known of `record` agrees with `order`.
-fn agrees(record: &OrderRecord, order: &NewOrder) -> bool {
-    record
-        .order_type
-        .as_ref()
-        .is_none_or(|t| *t == order.order_type)
-        && record.amount.is_none_or(|a| a == order.amount)
-        && record
-            .currency
-            .as_ref()
-            .is_none_or(|c| c.code() == order.currency.code())
-}
-
 /// [`Store::record_order`](crate::Store::record_order).
 pub(crate) fn record(conn: &Connection, order: &NewOrder, now: SystemTime) -> Result<(), Error> {
     let now = to_millis(now);
-    let amount = i64::try_from(order.amount.minor_units()).unwrap_or(i64::MAX);
+    let amount = amount_value(order.amount);
     match find(conn, &OrderKey::Number(order.order_number.clone()))? {
         None => {
             conn.prepare(
@@ -76,7 +64,7 @@ pub(crate) fn record(conn: &Connection, order: &NewOrder, now: SystemTime) -> Re
             })
             .map_err(classify)?;
         }
-        Some((_, record)) if !agrees(&record, order) => {
+        Some((_, record)) if !record.agrees_with(order) => {
             return Err(Error::OrderNumberTaken {
                 order_number: order.order_number.as_str().to_owned(),
             });
@@ -130,9 +118,7 @@ pub(crate) fn attach_id(
                 other,
                 number.as_str(),
                 record.order_type.as_ref().map(|t| t.as_str().to_owned()),
-                record
-                    .amount
-                    .map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
+                record.amount.map(amount_value),
                 record.currency.as_ref().map(|c| c.code().to_owned()),
                 to_millis(now)
             ],

@@ -8,6 +8,7 @@ use rusqlite::{Connection, params};
 
 use super::failure::classify;
 use super::orders::find;
+use crate::columns::amount_value;
 use crate::error::Error;
 use crate::event::EventId;
 use crate::order::{OrderKey, OrderRecord};
@@ -89,9 +90,7 @@ fn advance(
             order.status.as_str(),
             now,
             order.order_type.as_ref().map(OrderType::as_str),
-            order
-                .amount
-                .map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
+            order.amount.map(amount_value),
             order.currency.as_ref().map(Currency::code)
         ])
     })
@@ -136,7 +135,7 @@ fn locate(conn: &Connection, order: &Order, now: i64) -> Result<(i64, OrderRecor
             order.order_number.as_ref().map(OrderNumber::as_str),
             order.id.as_str(),
             order.order_type.as_ref().map(OrderType::as_str),
-            order.amount.map(|a| i64::try_from(a.minor_units()).unwrap_or(i64::MAX)),
+            order.amount.map(amount_value),
             order.currency.as_ref().map(Currency::code),
             now
         ])

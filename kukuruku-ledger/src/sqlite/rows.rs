@@ -4,10 +4,11 @@
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use kukuruku_proto::{Amount, Currency, OrderId, OrderNumber, OrderStatus, OrderType};
+use kukuruku_proto::{Currency, OrderStatus, OrderType};
 use rusqlite::Row;
 
 use crate::audit::AuditEntry;
+use crate::columns::{amount, malformed, order_id, order_number};
 use crate::error::Error;
 use crate::event::{Event, EventId};
 use crate::order::OrderRecord;
@@ -18,41 +19,12 @@ use crate::update::Source;
 /// The columns of `orders` that [`order`] reads, in its order.
 pub(crate) const ORDER_COLUMNS: &str = "id, order_number, kukupay_id, order_type, amount, currency, status, created_at, updated_at, checks, next_check_at";
 
-fn malformed(table: &'static str, column: &str, value: impl std::fmt::Display) -> Error {
-    Error::MalformedRow {
-        table,
-        what: format!("column {column} holds {value}"),
-    }
-}
-
 fn get<T: rusqlite::types::FromSql>(
     row: &Row<'_>,
     table: &'static str,
     index: usize,
 ) -> Result<T, Error> {
     row.get(index).map_err(super::failure::in_table(table))
-}
-
-fn order_number(table: &'static str, text: Option<String>) -> Result<Option<OrderNumber>, Error> {
-    text.map(|text| {
-        OrderNumber::new(&text).map_err(|_| malformed(table, "order_number", format!("{text:?}")))
-    })
-    .transpose()
-}
-
-fn order_id(table: &'static str, text: &str) -> Result<OrderId, Error> {
-    OrderId::new(text).map_err(|_| malformed(table, "kukupay_id", format!("{text:?}")))
-}
-
-fn amount(table: &'static str, value: Option<i64>) -> Result<Option<Amount>, Error> {
-    value
-        .map(|value| {
-            u64::try_from(value)
-                .ok()
-                .and_then(|units| Amount::new(units).ok())
-                .ok_or_else(|| malformed(table, "amount", value))
-        })
-        .transpose()
 }
 
 fn time(value: i64) -> SystemTime {
