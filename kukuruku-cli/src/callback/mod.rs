@@ -131,7 +131,7 @@ pub(crate) struct SendArgs {
     /// KukuPay's order id (`uuid`) [default: a fresh UUID].
     #[arg(long, value_name = "ID")]
     order_id: Option<String>,
-    /// The merchant's order number (`order_number`) [default: kukuruku-send-<random>].
+    /// The merchant's order number (`order_number`) [default: kukuruku-send-RANDOM].
     #[arg(long, value_name = "NUMBER")]
     order_number: Option<String>,
     #[command(flatten)]
