@@ -51,9 +51,12 @@ async fn callback_tokens_credentials_and_e_mails_stay_out_of_the_logs() {
         .with_env_filter("info,kukuruku_sandbox=trace")
         .with_ansi(false)
         .finish();
+    // With a single subscriber registered, tracing caches a callsite's interest from the
+    // subscriber of whichever thread hits it first: another test's thread would cache
+    // "never" for good. A global no-op subscriber makes two, so every callsite stays
+    // "sometimes" and each call asks the current thread's subscriber.
+    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites another test thread registered before this subscriber existed may have cached
-    // "never"; recompute their interest now that it is registered.
     tracing::callsite::rebuild_interest_cache();
 
     let port = {

@@ -301,9 +301,12 @@ async fn no_secret_or_token_appears_in_debug_display_errors_or_traces() {
         .with_ansi(false)
         .with_writer(seen.clone())
         .finish();
+    // With a single subscriber registered, tracing caches a callsite's interest from the
+    // subscriber of whichever thread hits it first: another test's thread would cache
+    // "never" for good. A global no-op subscriber makes two, so every callsite stays
+    // "sometimes" and each call asks the current thread's subscriber.
+    let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
     let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites another test thread registered before this subscriber existed may have cached
-    // "never"; recompute their interest now that it is registered.
     tracing::callsite::rebuild_interest_cache();
 
     let sandbox = sandbox().await;
