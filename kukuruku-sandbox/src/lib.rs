@@ -74,11 +74,13 @@
 
 mod body_limit;
 mod constant_time;
+mod dashboard;
 mod error;
 mod html_escape;
 pub mod idp;
 mod json_object;
 pub mod kuna;
+mod live;
 mod log_url;
 pub mod merchant;
 mod payments;
@@ -91,6 +93,7 @@ mod shutdown_report;
 mod timestamp;
 
 pub use error::{SandboxError, StatusChangeError, UserError};
+pub use live::{SandboxEvent, SandboxEvents};
 pub use payments::{
     CallbackDelivery, CallbackPolicy, DeliveryAttempt, DeliveryOutcome, KukuPayUser, Merchant,
     Order,

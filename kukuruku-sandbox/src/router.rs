@@ -9,16 +9,29 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
+use tokio::sync::watch;
 
 use crate::body_limit;
+use crate::dashboard::{self, Dashboard};
 use crate::idp::{self, IdpState};
 use crate::kuna::{self, KunaState};
 use crate::payments::{self, PaymentsState};
-use crate::response::{json_error, json_response};
+use crate::response::{html_response, json_error, json_response};
 
 /// Every route of the sandbox.
-pub(crate) fn router(payments: Arc<PaymentsState>, idp: IdpState, kuna: KunaState) -> Router {
+pub(crate) fn router(
+    payments: Arc<PaymentsState>,
+    idp: IdpState,
+    kuna: KunaState,
+    shutdown: watch::Receiver<bool>,
+) -> Router {
+    let dashboard = dashboard::routes(Dashboard {
+        payments: Arc::clone(&payments),
+        idp: idp.clone(),
+        kuna: kuna.clone(),
+        shutdown,
+    });
     // The provider's and Kuna's handlers take the body whole: read it for them first, at most
     // 64 KiB within the read timeout, as every other route does.
     let mounted = idp::router(idp.clone())
@@ -34,11 +47,16 @@ pub(crate) fn router(payments: Arc<PaymentsState>, idp: IdpState, kuna: KunaStat
         .fallback(not_found)
         .with_state(payments)
         .merge(mounted)
+        .merge(dashboard)
 }
 
-/// `GET /`: where everything is.
-async fn index(State(shared): State<Arc<PaymentsState>>) -> Response {
+/// `GET /`: where everything is; as links for a browser (a client preferring HTML), as JSON
+/// for every other client.
+async fn index(State(shared): State<Arc<PaymentsState>>, headers: HeaderMap) -> Response {
     let base = &shared.base_url;
+    if dashboard::prefers_html(&headers) {
+        return html_response(StatusCode::OK, dashboard::index_html(base, &shared.issuer));
+    }
     let merchants: Vec<&str> = shared.merchants.iter().map(|m| m.id.as_str()).collect();
     let body = serde_json::json!({
         "api": base,

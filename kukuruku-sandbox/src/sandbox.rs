@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::idp::{self, IdpClient, IdpConfig, IdpError, IdpSigningKey, IdpState, IdpUsers};
 use crate::kuna::{KunaConfig, KunaState};
+use crate::live::{Live, SandboxEvents};
 use crate::payments::{
     CallbackDelivery, CallbackPolicy, Dispatcher, KukuPayUser, Merchant, MerchantEntry, Order,
     PaymentsState,
@@ -249,6 +250,7 @@ impl SandboxBuilder {
         let users = IdpUsers::default();
         let idp = IdpState::with_users(self.idp_config(issuer.clone()).await?, users.clone())?;
         let kuna = KunaState::new(self.kuna.time_source(self.time_source.clone()));
+        let live = Arc::new(Live::new(self.max_orders));
         let payments = Arc::new(PaymentsState {
             base_url: base_url.clone(),
             issuer,
@@ -264,14 +266,21 @@ impl SandboxBuilder {
                 shutdown_rx.clone(),
                 tokio::runtime::Handle::current(),
                 self.time_source.clone(),
+                Arc::clone(&live),
             )),
             time_source: self.time_source,
+            live,
         });
         for user in &self.users {
             payments.add_user(user)?;
         }
 
-        let app = crate::router::router(Arc::clone(&payments), idp.clone(), kuna.clone());
+        let app = crate::router::router(
+            Arc::clone(&payments),
+            idp.clone(),
+            kuna.clone(),
+            shutdown_rx.clone(),
+        );
         let limits = ServeLimits {
             header_timeout: self.read_timeout,
             max_connections: self.max_connections,
@@ -389,6 +398,25 @@ impl Sandbox {
     /// The root of the test-control API: `{base}/sandbox`.
     pub fn control_url(&self) -> String {
         format!("{}/sandbox", self.base_url)
+    }
+
+    /// The dashboard: `{base}/sandbox`, the orders, callbacks and tries in a browser, live.
+    pub fn dashboard_url(&self) -> String {
+        format!("{}{}", self.base_url, crate::dashboard::PATH)
+    }
+
+    /// Listens to what happens from now on: orders created, status moves, callback tries and
+    /// their outcomes (what `GET /sandbox/events` streams). A listener that falls more than
+    /// 256 events behind misses the oldest; publishing never waits for it.
+    pub fn events(&self) -> SandboxEvents {
+        self.payments.live.subscribe()
+    }
+
+    /// Sends the order's last callback again, now (same body and signature, a new delivery
+    /// in the log); its id in the log, or `None` if the log holds no callback for the order
+    /// (what `POST /sandbox/orders/{uuid}/resend` does).
+    pub fn resend_last_callback(&self, uuid: &str) -> Option<u64> {
+        self.payments.callbacks.resend_last(uuid)
     }
 
     /// The KukurukuID issuer: `{base}/realms/public` (discovery at

@@ -12,11 +12,13 @@ use url::Url;
 
 use kukuruku_proto::unix_seconds;
 
+use super::logins::RecentLogin;
 use super::oauth::params;
 use super::state::{CodeGrant, IdpEndpoint, IdpState, lock};
 use super::users::IdpUser;
 use crate::html_escape::html_escape;
 use crate::random::random_token;
+use crate::timestamp::rfc3339;
 
 /// A checked authorization request.
 struct AuthRequest {
@@ -145,6 +147,11 @@ fn approve(state: &IdpState, request: &AuthRequest, user: IdpUser) -> Response {
         return redirect_error(state, request, "server_error", "no randomness");
     };
     let now = state.now();
+    lock(&state.inner.logins).push(RecentLogin {
+        email: user.email.clone(),
+        client_id: request.client_id.clone(),
+        at: rfc3339(now),
+    });
     lock(&state.inner.codes).insert(
         code.clone(),
         CodeGrant {

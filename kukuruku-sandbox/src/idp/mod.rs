@@ -55,6 +55,7 @@ mod discovery;
 mod error;
 mod grants;
 mod id_token;
+mod logins;
 mod logout;
 mod oauth;
 mod signing_key;

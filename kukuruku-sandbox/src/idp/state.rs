@@ -11,6 +11,7 @@ use url::Url;
 use super::config::{IdpClient, IdpConfig};
 use super::error::IdpError;
 use super::grants::{Expiring, GrantStore};
+use super::logins::{RecentLogin, RecentLogins};
 use super::signing_key::{IdpSigningKey, JwtKey};
 use super::users::{IdpUser, IdpUsers};
 
@@ -118,6 +119,7 @@ pub(super) struct Inner {
     pub(super) access_tokens: Mutex<GrantStore<TokenGrant>>,
     pub(super) refresh_tokens: Mutex<GrantStore<TokenGrant>>,
     hits: Mutex<HashMap<IdpEndpoint, u64>>,
+    pub(super) logins: Mutex<RecentLogins>,
 }
 
 /// The current signing key, and the older ones still published.
@@ -181,6 +183,7 @@ impl IdpState {
                 access_tokens,
                 refresh_tokens,
                 hits: Mutex::new(HashMap::new()),
+                logins: Mutex::default(),
             }),
         })
     }
@@ -236,6 +239,11 @@ impl IdpState {
 
     pub(super) fn hit(&self, endpoint: IdpEndpoint) {
         *lock(&self.inner.hits).entry(endpoint).or_insert(0) += 1;
+    }
+
+    /// The newest logins, newest first (at most 50).
+    pub(crate) fn recent_logins(&self) -> Vec<RecentLogin> {
+        lock(&self.inner.logins).newest_first()
     }
 
     pub(super) fn now(&self) -> SystemTime {

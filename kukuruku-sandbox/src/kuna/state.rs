@@ -37,6 +37,16 @@ pub(super) struct CustomerRecord {
     pub(super) live_sessions: HashMap<String, u64>,
 }
 
+/// A customer as the dashboard shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CustomerRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
+    /// When its longest-lasting valid widget session ends (Unix seconds); `None`: no valid one.
+    pub(crate) session_ends: Option<u64>,
+}
+
 impl CustomerRecord {
     /// Records a new session ending at `exp`, first dropping the expired ones (at `now`) and,
     /// beyond `max` sessions (at least 1), the ones ending first: their tokens stop working.
@@ -99,6 +109,30 @@ impl KunaState {
     /// How many calls were answered 401 (bad, expired or missing credentials, or the switch).
     pub fn unauthorized_count(&self) -> u64 {
         self.store().unauthorized
+    }
+
+    /// The customers, oldest first, as the dashboard shows them.
+    pub(crate) fn customer_rows(&self) -> Vec<CustomerRow> {
+        let now = kukuruku_proto::unix_seconds(self.shared.config.now());
+        let store = self.store();
+        store
+            .customers
+            .iter()
+            .map(|customer| {
+                let text = |field| customer.str(field).unwrap_or("").to_owned();
+                CustomerRow {
+                    id: text("id"),
+                    name: format!("{} {}", text("firstName"), text("lastName")),
+                    email: text("email"),
+                    session_ends: customer
+                        .live_sessions
+                        .values()
+                        .copied()
+                        .filter(|ends| *ends > now)
+                        .max(),
+                }
+            })
+            .collect()
     }
 
     /// How many customers exist.

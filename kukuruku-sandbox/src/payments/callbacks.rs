@@ -24,6 +24,7 @@ use super::config::CallbackPolicy;
 use super::delivery_log::DeliveryLog;
 use super::jitter::Jitter;
 use super::order::Order;
+use crate::live::{Live, SandboxEvent};
 use crate::log_url::loggable_url;
 use crate::timestamp::rfc3339;
 
@@ -107,6 +108,7 @@ pub(crate) struct Dispatcher {
     shutdown: watch::Receiver<bool>,
     runtime: tokio::runtime::Handle,
     time_source: SharedTimeSource,
+    live: Arc<Live>,
 }
 
 impl Dispatcher {
@@ -115,6 +117,7 @@ impl Dispatcher {
         shutdown: watch::Receiver<bool>,
         runtime: tokio::runtime::Handle,
         time_source: SharedTimeSource,
+        live: Arc<Live>,
     ) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(policy.try_timeout()));
@@ -130,6 +133,7 @@ impl Dispatcher {
             shutdown,
             runtime,
             time_source,
+            live,
         }
     }
 
@@ -178,19 +182,35 @@ impl Dispatcher {
         };
         let body = order.to_json();
         let signature = signer.sign(&body).to_hex();
-        let signature = signature.as_str().to_owned();
-        let (id, given_up) = self.log().push(|id| CallbackDelivery {
-            id,
+        self.start(CallbackDelivery {
+            id: 0,
             order_uuid: order.uuid.to_string(),
             order_number: order.order_number.to_string(),
             merchant_id: order.merchant_id.to_string(),
             status: order.status.clone(),
-            url: url.clone(),
+            url,
             body: String::from_utf8_lossy(&body).into_owned(),
-            signature: signature.clone(),
+            signature: signature.as_str().to_owned(),
             outcome: DeliveryOutcome::Pending,
             attempts: Vec::new(),
         });
+    }
+
+    /// Sends the last callback of the order `uuid` again, now, as a new delivery with the same
+    /// body and signature; its id, or `None` if the log holds no callback for that order.
+    pub(crate) fn resend_last(self: &Arc<Self>, uuid: &str) -> Option<u64> {
+        let mut again = self.log().last_for(uuid)?;
+        again.outcome = DeliveryOutcome::Pending;
+        again.attempts = Vec::new();
+        Some(self.start(again))
+    }
+
+    /// Logs `delivery` under a new id and starts delivering it; its id.
+    fn start(self: &Arc<Self>, delivery: CallbackDelivery) -> u64 {
+        let url = delivery.url.clone();
+        let body = Bytes::from(delivery.body.clone().into_bytes());
+        let signature = delivery.signature.clone();
+        let (id, given_up) = self.log().push(|id| CallbackDelivery { id, ..delivery });
         if let Some(dropped) = given_up {
             tracing::warn!(
                 id = dropped.id,
@@ -203,9 +223,10 @@ impl Dispatcher {
         self.changed.notify_waiters();
         let this = Arc::clone(self);
         let task = self.runtime.spawn(async move {
-            this.deliver(id, &url, Bytes::from(body), &signature).await;
+            this.deliver(id, &url, body, &signature).await;
         });
         self.log().set_task(id, task.abort_handle());
+        id
     }
 
     /// The wait before try `number`: the policy's, jittered unless it says not.
@@ -304,15 +325,32 @@ impl Dispatcher {
     }
 
     fn record(&self, id: u64, attempt: DeliveryAttempt) {
-        if let Some(delivery) = self.log().get_mut(id) {
-            delivery.attempts.push(attempt);
-        }
+        let event =
+            self.log()
+                .record(id, attempt.clone())
+                .map(|delivery| SandboxEvent::DeliveryAttempt {
+                    delivery_id: id,
+                    order_uuid: delivery.order_uuid.clone(),
+                    status: delivery.status.clone(),
+                    url: delivery.url_for_logs(),
+                    attempt,
+                });
         self.changed.notify_waiters();
+        if let Some(event) = event {
+            self.live.publish(event);
+        }
     }
 
     fn finish(&self, id: u64, outcome: DeliveryOutcome) {
-        self.log().finish(id, outcome);
+        let order_uuid = self.log().finish(id, outcome);
         self.changed.notify_waiters();
+        if let Some(order_uuid) = order_uuid {
+            self.live.publish(SandboxEvent::DeliverySettled {
+                delivery_id: id,
+                order_uuid,
+                outcome,
+            });
+        }
     }
 }
 

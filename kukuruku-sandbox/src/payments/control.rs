@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `POST /sandbox/orders/{uuid}/status` `{"status":"paid"}` | any move PROTOCOL 1.4 allows (409 otherwise); sends the callback |
 //! | `GET /sandbox/orders` / `GET /sandbox/orders/{uuid}` | the orders (D4 objects) |
+//! | `POST /sandbox/orders/{uuid}/resend` | re-sends the order's last callback now (same body and signature, a new delivery): 202 `{"delivery_id":N}`; 404 no order; 409 no callback yet |
 //! | `GET /sandbox/callbacks` | every callback delivery with its tries and outcome |
 //! | `POST /sandbox/users` `{"email","name","currency"}` / `GET /sandbox/users` | KukuPay users |
 
@@ -30,6 +31,7 @@ pub(super) fn routes() -> Router<Arc<PaymentsState>> {
         .route("/sandbox/orders", get(list_orders))
         .route("/sandbox/orders/{uuid}", get(get_order))
         .route("/sandbox/orders/{uuid}/status", post(set_status))
+        .route("/sandbox/orders/{uuid}/resend", post(resend))
         .route("/sandbox/callbacks", get(callbacks))
         .route("/sandbox/users", get(list_users).post(add_user))
 }
@@ -87,6 +89,25 @@ async fn set_status(
             json_error(StatusCode::NOT_FOUND, &err.to_string())
         }
         Err(err) => json_error(StatusCode::CONFLICT, &err.to_string()),
+    }
+}
+
+async fn resend(State(shared): State<Arc<PaymentsState>>, Path(uuid): Path<String>) -> Response {
+    if shared.order(&uuid).is_none() {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            &format!("no order with uuid {uuid:?}"),
+        );
+    }
+    match shared.callbacks.resend_last(&uuid) {
+        Some(id) => json_response(
+            StatusCode::ACCEPTED,
+            serde_json::json!({ "delivery_id": id, "order_uuid": uuid }).to_string(),
+        ),
+        None => json_error(
+            StatusCode::CONFLICT,
+            "no callback was sent for this order yet (or the log no longer holds it)",
+        ),
     }
 }
 

@@ -1,7 +1,9 @@
 //! The callback delivery log, bounded: at most [`CallbackPolicy::log_capacity`] deliveries,
 //! the oldest settled one dropped first to make room (the oldest pending one, its tries
 //! stopped, only when every delivery in the log is pending), so neither the log nor the
-//! delivery tasks grow without bound.
+//! delivery tasks grow without bound. Per order, at most [`PER_ORDER`] deliveries are kept
+//! (re-sends add one each: the order's oldest settled one makes room), and per delivery the
+//! last [`ATTEMPTS_KEPT`] tries.
 //!
 //! [`CallbackPolicy::log_capacity`]: super::CallbackPolicy::log_capacity
 
@@ -9,7 +11,13 @@ use std::collections::VecDeque;
 
 use tokio::task::AbortHandle;
 
-use super::callbacks::{CallbackDelivery, DeliveryOutcome};
+use super::callbacks::{CallbackDelivery, DeliveryAttempt, DeliveryOutcome};
+
+/// How many deliveries of one order the log keeps.
+pub(crate) const PER_ORDER: usize = 20;
+
+/// How many tries of one delivery the log keeps (the latest; each keeps its `number`).
+pub(crate) const ATTEMPTS_KEPT: usize = 50;
 
 /// The deliveries, oldest first, each with the task delivering it while it is pending.
 pub(super) struct DeliveryLog {
@@ -40,6 +48,15 @@ impl DeliveryLog {
         make: impl FnOnce(u64) -> CallbackDelivery,
     ) -> (u64, Option<CallbackDelivery>) {
         let mut given_up = None;
+        let delivery = make(self.last_id.saturating_add(1));
+        let of_order = |entry: &Entry| entry.delivery.order_uuid == delivery.order_uuid;
+        if self.entries.iter().filter(|e| of_order(e)).count() >= PER_ORDER
+            && let Some(index) = self.entries.iter().position(|entry| {
+                of_order(entry) && entry.delivery.outcome != DeliveryOutcome::Pending
+            })
+        {
+            self.entries.remove(index);
+        }
         while self.entries.len() >= self.capacity {
             let settled = self
                 .entries
@@ -57,7 +74,7 @@ impl DeliveryLog {
         }
         self.last_id = self.last_id.saturating_add(1);
         self.entries.push_back(Entry {
-            delivery: make(self.last_id),
+            delivery,
             task: None,
         });
         (self.last_id, given_up)
@@ -73,16 +90,41 @@ impl DeliveryLog {
     }
 
     /// The delivery `id`, if still in the log.
+    #[cfg(test)]
     pub(super) fn get_mut(&mut self, id: u64) -> Option<&mut CallbackDelivery> {
         self.entry(id).map(|entry| &mut entry.delivery)
     }
 
-    /// Settles the delivery `id` (no task any more).
-    pub(super) fn finish(&mut self, id: u64, outcome: DeliveryOutcome) {
-        if let Some(entry) = self.entry(id) {
-            entry.delivery.outcome = outcome;
-            entry.task = None;
+    /// Adds a try to the delivery `id` (keeping the last [`ATTEMPTS_KEPT`]); the delivery, if
+    /// still in the log.
+    pub(super) fn record(
+        &mut self,
+        id: u64,
+        attempt: DeliveryAttempt,
+    ) -> Option<&CallbackDelivery> {
+        let delivery = &mut self.entry(id)?.delivery;
+        if delivery.attempts.len() >= ATTEMPTS_KEPT {
+            delivery.attempts.remove(0);
         }
+        delivery.attempts.push(attempt);
+        Some(delivery)
+    }
+
+    /// Settles the delivery `id` (no task any more); its order's uuid, if still in the log.
+    pub(super) fn finish(&mut self, id: u64, outcome: DeliveryOutcome) -> Option<String> {
+        let entry = self.entry(id)?;
+        entry.delivery.outcome = outcome;
+        entry.task = None;
+        Some(entry.delivery.order_uuid.clone())
+    }
+
+    /// The newest delivery of the order `uuid` in the log.
+    pub(super) fn last_for(&self, uuid: &str) -> Option<CallbackDelivery> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|entry| entry.delivery.order_uuid == uuid)
+            .map(|entry| entry.delivery.clone())
     }
 
     fn entry(&mut self, id: u64) -> Option<&mut Entry> {
@@ -169,5 +211,45 @@ mod tests {
         assert_eq!(log.get_mut(1006).map(|d| d.id), Some(1006));
         assert_eq!(log.pending().len(), 3);
         assert!(!log.settled());
+    }
+
+    fn attempt(number: u32) -> DeliveryAttempt {
+        DeliveryAttempt {
+            number,
+            started_at: String::new(),
+            duration_ms: 0,
+            http_status: Some(500),
+            response: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn one_order_keeps_at_most_its_cap_of_deliveries_and_tries() {
+        let mut log = DeliveryLog::new(1000);
+        let same_order = |id| CallbackDelivery {
+            order_uuid: "one".into(),
+            ..delivery(id)
+        };
+        for _ in 0..PER_ORDER * 3 {
+            let (id, _) = log.push(same_order);
+            log.finish(id, DeliveryOutcome::Failed);
+        }
+        assert_eq!(log.all().len(), PER_ORDER);
+        assert_eq!(
+            log.last_for("one").map(|d| d.id),
+            Some(3 * PER_ORDER as u64)
+        );
+        // Another order's deliveries are not touched.
+        log.push(delivery);
+        assert_eq!(log.all().len(), PER_ORDER + 1);
+        let (id, _) = log.push(same_order);
+        for number in 1..=200 {
+            log.record(id, attempt(number));
+        }
+        let kept = log.last_for("one").unwrap().attempts;
+        assert_eq!(kept.len(), ATTEMPTS_KEPT);
+        assert_eq!(kept.last().map(|a| a.number), Some(200));
+        assert_eq!(log.all().len(), PER_ORDER + 1);
     }
 }

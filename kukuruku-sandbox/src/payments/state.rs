@@ -14,6 +14,7 @@ use super::callbacks::Dispatcher;
 use super::config::KukuPayUser;
 use super::order::Order;
 use crate::idp::{IdpUser, IdpUsers};
+use crate::live::Live;
 use crate::random::new_uuid;
 use crate::timestamp::rfc3339;
 use crate::{StatusChangeError, UserError};
@@ -46,6 +47,8 @@ pub(crate) struct PaymentsState {
     pub(crate) callbacks: Arc<Dispatcher>,
     /// Where order time stamps come from (the sandbox's one time source).
     pub(crate) time_source: SharedTimeSource,
+    /// The live feed (dashboard hook): orders created and status moves are published to it.
+    pub(crate) live: Arc<Live>,
 }
 
 #[derive(Default)]
@@ -183,6 +186,7 @@ impl PaymentsState {
             order
         };
         tracing::info!(uuid = %created.uuid, kind = %created.order_type, order_number = %created.order_number, "order created");
+        self.live.order_created(&created);
         if created.order_type == OrderType::Payout {
             // The sandbox's KukuPay pays a known user at once.
             let paid = self
@@ -205,7 +209,7 @@ impl PaymentsState {
         uuid: &str,
         next: OrderStatus,
     ) -> Result<Order, StatusChangeError> {
-        let order = {
+        let (order, from) = {
             let mut store = self.store();
             let order = store
                 .orders
@@ -218,11 +222,12 @@ impl PaymentsState {
                     to: next,
                 });
             }
-            order.status = next;
+            let from = std::mem::replace(&mut order.status, next);
             order.updated_at = self.now_rfc3339();
-            order.clone()
+            (order.clone(), from)
         };
         tracing::info!(uuid = %order.uuid, status = %order.status, "order status changed");
+        self.live.status_moved(&order, &from);
         if let Some(merchant) = self.merchant_by_id(&order.merchant_id) {
             self.callbacks.send(&order, &merchant.signer);
         }

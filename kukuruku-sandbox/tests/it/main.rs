@@ -2,6 +2,7 @@
 //! logs, how it stops.
 
 mod bounds;
+mod dashboard;
 mod duplicate_keys;
 mod logs;
 mod support;
