@@ -4,8 +4,11 @@
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use kukuruku_sandbox::{KukuPayUser, Merchant, Sandbox, ShutdownReport};
+use kukuruku_sandbox::{
+    DeliveryAttempt, KukuPayUser, Merchant, Sandbox, SandboxEvent, SandboxEvents, ShutdownReport,
+};
 
 use crate::error_chain::chain;
 use crate::secret::SecretArgs;
@@ -59,11 +62,13 @@ pub(crate) async fn run(
             return ExitCode::from(2);
         }
     };
+    let stop = stop_signals();
     let ready = serde_json::json!({
         "api": sandbox.api_url(),
         "merchant_id": merchant_id,
         "pay_page": format!("{}/pay/{{uuid}}", sandbox.base_url()),
         "control": sandbox.control_url(),
+        "dashboard": sandbox.dashboard_url(),
         "users": users.iter().map(KukuPayUser::email).collect::<Vec<_>>(),
         "play": format!("{}/play", sandbox.control_url()),
         "issuer": sandbox.issuer(),
@@ -85,12 +90,71 @@ pub(crate) async fn run(
             return ExitCode::from(1);
         }
     }
-    tracing::info!(api = sandbox.api_url(), "sandbox ready; Ctrl-C to stop");
-    wait_for_stop().await;
+    tracing::info!(api = sandbox.api_url(), dashboard = %sandbox.dashboard_url(), "sandbox ready; Ctrl-C to stop");
+    let (stop_printing, printing_stop) = tokio::sync::oneshot::channel();
+    let attempts = tokio::spawn(print_attempts(sandbox.events(), printing_stop));
+    stop.await;
     tracing::info!("stopping");
     let report = sandbox.shutdown().await;
+    let _ = stop_printing.send(());
+    let _ = attempts.await;
     report_pending(&report);
     ExitCode::SUCCESS
+}
+
+/// One stderr line per callback try, as it happens: which delivery and order, the status it
+/// announces, where it went (without query or user info: it may carry a token), what came back
+/// and how long it took.
+/// Ends on `stop`, after the events already published.
+async fn print_attempts(mut events: SandboxEvents, mut stop: tokio::sync::oneshot::Receiver<()>) {
+    let mut stopping = false;
+    loop {
+        let next = if stopping {
+            // What was published before the stop: each is ready at once.
+            match tokio::time::timeout(Duration::ZERO, events.next()).await {
+                Ok(next) => next,
+                Err(_) => return,
+            }
+        } else {
+            tokio::select! {
+                next = events.next() => next,
+                _ = &mut stop => {
+                    stopping = true;
+                    continue;
+                }
+            }
+        };
+        match next {
+            Ok(Some(SandboxEvent::DeliveryAttempt {
+                delivery_id,
+                order_uuid,
+                status,
+                url,
+                attempt,
+            })) => eprintln!(
+                "kukuruku sandbox: callback #{delivery_id} try {}: order {order_uuid} ({status}) to {url}: {}",
+                attempt.number,
+                describe_attempt(&attempt)
+            ),
+            Ok(Some(_)) => {}
+            Ok(None) => return,
+            Err(missed) => {
+                eprintln!(
+                    "kukuruku sandbox: {missed} callback events not shown (the log fell behind)"
+                );
+            }
+        }
+    }
+}
+
+/// `HTTP 200 in 12 ms`, or `connection refused ... in 1 ms`.
+fn describe_attempt(attempt: &DeliveryAttempt) -> String {
+    let answer = match (&attempt.http_status, &attempt.error) {
+        (Some(status), _) => format!("HTTP {status}"),
+        (None, Some(error)) => format!("no answer: {error}"),
+        (None, None) => "no answer".to_owned(),
+    };
+    format!("{answer} in {} ms", attempt.duration_ms)
 }
 
 /// One stderr line per callback the stop left undelivered (its URL without query or user
@@ -121,24 +185,24 @@ fn report_pending(report: &ShutdownReport) {
     }
 }
 
-async fn wait_for_stop() {
+/// Registers for Ctrl-C and SIGTERM now (before the ready line, so a stop sent as soon as it
+/// is read is caught), and returns what waits for either.
+fn stop_signals() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let term = {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        signal(SignalKind::terminate()).ok()
+    };
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        let _ = ctrl_c.await;
     }
 }

@@ -42,8 +42,16 @@ const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) kukuruku-demo";
 pub(crate) async fn run() -> ExitCode {
     let started = Instant::now();
     let outcome = walk().await;
-    ExitCode::from(conclude(outcome, started.elapsed()))
+    let code = conclude(outcome, started.elapsed());
+    println!("{BROWSER_HINT}");
+    ExitCode::from(code)
 }
+
+/// How to click through the same flow in a browser: the last thing the demo prints.
+const BROWSER_HINT: &str = "\nthe same flow in a browser: run the sandbox and open its dashboard\n  \
+KUKURUKU_SECRET_KEY=test-secret kukuruku sandbox --listen 127.0.0.1:8080\n  \
+then open http://127.0.0.1:8080/sandbox (the \"dashboard\" URL of its ready line): orders, \
+callbacks and their tries, live; create orders with the SDK or POST /sandbox/play";
 
 /// Prints the last line and gives the exit status: 0 when every step passed, 1 otherwise.
 fn conclude(outcome: Result<u32, ()>, elapsed: Duration) -> u8 {

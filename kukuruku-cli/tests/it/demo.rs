@@ -85,6 +85,15 @@ fn demo_walks_every_step_and_exits_0() {
         );
     }
     assert!(transcript.contains("all 22 steps passed"), "{transcript}");
+    // It ends with how to open the same flow in a browser.
+    let hint = transcript
+        .rsplit("the same flow in a browser")
+        .next()
+        .unwrap();
+    assert!(
+        hint.contains("kukuruku sandbox") && hint.contains("/sandbox (the \"dashboard\" URL"),
+        "{transcript}"
+    );
     assert!(!transcript.contains("FAILED"));
     // Secrets stay out of the transcript: authorization codes, state, widget tokens.
     for secret_param in ["code=", "state=", "refreshToken="] {

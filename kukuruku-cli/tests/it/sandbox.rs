@@ -89,6 +89,68 @@ fn identity_and_kuna_answer(addr: &str, api: &str, ready: &serde_json::Value) ->
     api_key
 }
 
+/// Checks the ready line's dashboard; makes a payin whose callback goes to a closed port, pays
+/// it and waits for the first try. Returns the order's uuid and the port.
+fn dashboard_and_a_callback_try(addr: &str, api: &str, ready: &serde_json::Value) -> (String, u16) {
+    assert_eq!(ready["dashboard"], format!("{api}/sandbox"), "{ready}");
+    let page = http(
+        addr,
+        &format!("GET /sandbox HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.contains("text/html") && page.contains("cli-1"),
+        "{page}"
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let body = format!(
+        r#"{{"merchant_id":"m-42","amount":100,"currency":"USD","order_number":"cli-2","callback_url":"http://127.0.0.1:{port}/cb?t=CBTOKEN","customer":{{"client_id":"user@example.com"}}}}"#
+    );
+    let answer = http(
+        addr,
+        &format!(
+            "POST /api/v1/orders/payins HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nsignature: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            sign_with(KEY, body.as_bytes()),
+            body.len()
+        ),
+    );
+    let (_, json) = answer.split_once("\r\n\r\n").unwrap();
+    let order: serde_json::Value = serde_json::from_str(json).unwrap();
+    let uuid = order["token"].as_str().unwrap().to_owned();
+    let paid = r#"{"status":"paid"}"#;
+    let answer = http(
+        addr,
+        &format!(
+            "POST /sandbox/orders/{uuid}/status HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{paid}",
+            paid.len()
+        ),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let log = http(
+            addr,
+            &format!(
+                "GET /sandbox/callbacks HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        if log.contains("\"number\":1") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no callback try: {log}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (uuid, port)
+}
+
 #[test]
 fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
     let mut child = Command::new(BIN)
@@ -138,6 +200,7 @@ fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
 
     let api_key = identity_and_kuna_answer(addr, &api, &ready);
+    let (order_id, port) = dashboard_and_a_callback_try(addr, &api, &ready);
 
     // SIGTERM stops it cleanly (the process we started, by its id).
     let status = Command::new("kill")
@@ -160,6 +223,15 @@ fn sandbox_prints_its_urls_serves_and_stops_on_sigterm() {
         stderr(&output)
     );
     assert!(!stderr(&output).contains(KEY), "the secret is never logged");
+    let line = format!(
+        "kukuruku sandbox: callback #1 try 1: order {order_id} (paid) to http://127.0.0.1:{port}/cb: no answer: "
+    );
+    assert!(
+        stderr(&output).contains(&line),
+        "one line per try: {}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("CBTOKEN"), "{}", stderr(&output));
     assert!(
         !stderr(&output).contains(&api_key),
         "the Kuna key is printed in the ready line only"
