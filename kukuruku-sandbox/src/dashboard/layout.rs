@@ -23,7 +23,7 @@ code,pre{font-size:.85rem;word-break:break-all;white-space:pre-wrap}pre{backgrou
 form.inline{display:inline-block;margin:.2rem .3rem .2rem 0}button{font-size:1rem;padding:.35rem .9rem}\
 .why{display:block;font-size:.75rem;color:#666}.refused{background:#fde7e7;border:1px solid #b3261e;padding:.6rem;margin:.5rem 0}\
 .filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:.8rem}.delivery{background:#fff;border:1px solid #e3e3ea;padding:.5rem;margin:.6rem 0}\
-#feed{font-family:monospace;font-size:.8rem;max-height:12rem;overflow:auto;background:#fff;border:1px solid #e3e3ea;padding:.3rem .6rem;margin:0}\
+#summary th{width:9rem}#feed{font-family:monospace;font-size:.8rem;max-height:12rem;overflow:auto;background:#fff;border:1px solid #e3e3ea;padding:.3rem .6rem;margin:0}\
 @media (max-width:640px){table.cards thead{display:none}table.cards tr{display:block;border-bottom:2px solid #d0d0da;padding:.3rem 0}\
 table.cards td{display:flex;justify-content:space-between;gap:1rem;border:0;padding:.15rem .5rem}\
 table.cards td::before{content:attr(data-label);font-weight:600;color:#555}main{padding:.5rem}}";

@@ -80,6 +80,11 @@ fn buttons(order: &Order, deliveries: &[CallbackDelivery]) -> String {
             }
             .to_string()
         });
+        // The why without the order's uuid, which the page shows once above.
+        let refusal = refusal.map(|reason| match reason.split_once(": ") {
+            Some((_, why)) => format!("{} → {name}: {why}", order.status),
+            None => reason,
+        });
         let (disabled, why) = refusal.map_or((String::new(), String::new()), |reason| {
             let reason = html_escape(&reason);
             (

@@ -210,7 +210,13 @@ async fn buttons_move_refuse_with_the_reason_and_resend() {
         after.body
     );
     assert!(after.body.contains("id=\"move-cancelled\" disabled"));
-    assert!(after.body.contains("cannot move order"));
+    assert!(
+        after
+            .body
+            .contains("paid → cancelled: that status is final"),
+        "{}",
+        after.body
+    );
 
     let refused = form(&format!("{base}/status"), "status=cancelled").await;
     assert_eq!(refused.status, 409);

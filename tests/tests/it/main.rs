@@ -2,6 +2,7 @@
 //! a module per area, sharing the support crate (`tests/src/lib.rs`, `kukuruku_e2e`).
 
 mod bad_input;
+mod browser;
 mod chaos;
 mod flows;
 mod identity;
