@@ -50,12 +50,19 @@
 //!   every route; at most [`SandboxBuilder::max_connections`] connections are served at once
 //!   (256 by default; later ones wait to be accepted);
 //! - bounded memory: the orders ([`SandboxBuilder::max_orders`], 10 000, oldest dropped
-//!   first), the callback log ([`CallbackPolicy::log_capacity`], 1000), KukurukuID codes and
+//!   first), the callback log ([`CallbackPolicy::log_capacity`], 1000 deliveries; at most 20
+//!   per order and the last 50 tries per delivery), KukurukuID codes and
 //!   tokens (expired ones purged as new ones are stored, at most
 //!   [`idp::IdpConfig::max_grants`] of each kind) and Kuna widget sessions (expired ones
 //!   purged, at most [`kuna::KunaConfig::max_sessions_per_customer`] each);
 //! - a JSON body with a key given twice (`{"amount":1,"amount":500000}`), in any object of it,
 //!   is refused with a 400 naming the key, never read as "last wins";
+//! - the dashboard at [`Sandbox::dashboard_url`] (`GET /sandbox`): the orders, each order's
+//!   status moves, callbacks and tries, buttons that move it or re-send its last callback
+//!   (`POST /sandbox/orders/{uuid}/resend` for scripts), KukurukuID users and logins, Kuna
+//!   customers; live through server-sent events (`GET /sandbox/events`, in Rust
+//!   [`Sandbox::events`]: a bounded broadcast that never makes publishing wait); every value
+//!   from a merchant or a request escaped;
 //! - [`Sandbox::shutdown`] reports the callback deliveries still pending ([`ShutdownReport`]);
 //! - one clock: every time stamp, token lifetime and expiry reads the one time source given to
 //!   [`SandboxBuilder::time_source`] (the system clock by default).

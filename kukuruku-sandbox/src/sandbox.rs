@@ -348,7 +348,8 @@ impl SandboxBuilder {
 /// |---|---|
 /// | payments API (PROTOCOL 1.3, signed) | `POST /api/v1/orders/payins`, `POST /api/v1/orders/payouts`, `GET /api/v1/orders/{uuid}` |
 /// | KukuPay pay page | `GET /pay/{uuid}`, `POST /pay/{uuid}` (`action=pay|decline`), `GET /pay/{uuid}/result` |
-/// | test control (unsigned) | `POST /sandbox/orders/{uuid}/status`, `GET /sandbox/orders[/{uuid}]`, `GET /sandbox/callbacks`, `GET|POST /sandbox/users`, `POST /sandbox/play` |
+/// | test control (unsigned) | `POST /sandbox/orders/{uuid}/status`, `POST /sandbox/orders/{uuid}/resend`, `GET /sandbox/orders[/{uuid}]`, `GET /sandbox/callbacks`, `GET|POST /sandbox/users`, `POST /sandbox/play` |
+/// | dashboard (HTML, [`dashboard_url`](Self::dashboard_url)) | `GET /sandbox`, `GET /sandbox/dashboard/orders/{uuid}` (+ `POST …/status`, `POST …/resend`: its buttons), `GET /sandbox/dashboard/people`, `GET /sandbox/events` (server-sent events) |
 /// | KukurukuID ([`issuer`](Self::issuer) `{base}/realms/public`) | `/.well-known/openid-configuration`, `/protocol/openid-connect/{auth,token,userinfo,logout,certs}` under the issuer; `GET /api/v1/me` |
 /// | Kuna ([`kuna_url`](Self::kuna_url) `{base}/kuna`) | `POST /kuna/v2/auth/login`, `/kuna/v2/customer/{create,update,details,find}`, `/kuna/v2/ramp/{token,invalidate}`; `GET /kuna/widget` |
 pub struct Sandbox {
