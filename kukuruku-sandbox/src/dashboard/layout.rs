@@ -1,7 +1,8 @@
 //! The page around every dashboard view: the header with its links, the CSS (tables become
 //! cards below 640 px, so 360 px is readable), and the live script: it listens to
-//! `GET /sandbox/events` and, on an event for what the page shows, fetches the page again and
-//! swaps its `#live` part (parsed with `DOMParser`, which runs no script). Only that script runs:
+//! `GET /sandbox/events` and, on an event for what the page shows (and on each (re)connection,
+//! to catch up with what happened before it), fetches the page again and swaps its `#live` part
+//! (parsed with `DOMParser`, which runs no script). Only that script runs:
 //! the Content-Security-Policy allows scripts carrying this answer's nonce and nothing else.
 
 use axum::response::Response;
@@ -42,7 +43,7 @@ li.textContent=new Date().toLocaleTimeString()+' '+d.kind+' '+(d.order_number||d
 (a.duration_ms!==undefined?' '+a.duration_ms+' ms':'')+(d.outcome?' '+d.outcome:'');\
 feed.insertBefore(li,feed.firstChild);while(feed.children.length>50){feed.removeChild(feed.lastChild);}}\
 var es=new EventSource('/sandbox/events');\
-es.onopen=function(){state.textContent='live';state.className='on';};\
+es.onopen=function(){state.textContent='live';state.className='on';refresh();};\
 es.onerror=function(){state.textContent='reconnecting';state.className='';};\
 es.onmessage=function(e){var d;try{d=JSON.parse(e.data);}catch(x){return;}\
 if(scope&&d.order_uuid&&d.order_uuid!==scope)return;line(d);refresh();};})();";

@@ -186,7 +186,7 @@ async fn dashboard(browser: &Browser, sandbox: &Sandbox, paid: &str, shots: &Pat
         text.contains("500.00 RUB") && text.contains("browser-declined"),
         "{text}"
     );
-    browser.wait_for_text("live").await;
+    wait_live(browser).await;
     browser.screenshot(&shots.join("dashboard-1400.png")).await;
     browser.set_width(360).await;
     let width = browser
@@ -214,6 +214,17 @@ async fn dashboard(browser: &Browser, sandbox: &Sandbox, paid: &str, shots: &Pat
     browser.screenshot(&shots.join("order-paid.png")).await;
 }
 
+/// Waits until the page's live script is connected to `GET /sandbox/events`.
+async fn wait_live(browser: &Browser) {
+    let script = "return document.getElementById('live-state').textContent;";
+    let live = browser
+        .poll(WAIT, || async {
+            (browser.run(script, json!([])).await == json!("live")).then_some(())
+        })
+        .await;
+    assert!(live.is_some(), "the page never connected to the live feed");
+}
+
 async fn count(browser: &Browser, css: &str) -> u64 {
     let script = "return document.querySelectorAll(arguments[0]).length;";
     browser
@@ -239,19 +250,7 @@ async fn live_tries_and_markup(browser: &Browser, sandbox: &Sandbox, shop: &str,
     let page = format!("{}/dashboard/orders/{uuid}", sandbox.control_url());
     browser.goto(&page).await;
     browser.wait_for_text("None yet").await;
-    let live = browser.poll(WAIT, || async {
-        let state = browser
-            .run(
-                "return document.getElementById('live-state').textContent;",
-                json!([]),
-            )
-            .await;
-        (state == json!("live")).then_some(())
-    });
-    assert!(
-        live.await.is_some(),
-        "the page never connected to the live feed"
-    );
+    wait_live(browser).await;
     browser
         .run("window.__not_reloaded = 42; return null;", json!([]))
         .await;
@@ -289,6 +288,19 @@ async fn live_tries_and_markup(browser: &Browser, sandbox: &Sandbox, shop: &str,
         Value::Null,
         "a script from an order number ran"
     );
+
+    // The list, too, shows a new order without a reload, and the feed tells of it.
+    wait_live(browser).await;
+    browser
+        .run("window.__not_reloaded = 43; return null;", json!([]))
+        .await;
+    payin(sandbox, shop, "browser-live", "/cb").await;
+    let text = browser.wait_for_text("browser-live").await;
+    assert!(text.contains("order_created"), "{text}");
+    let marker = browser
+        .run("return window.__not_reloaded;", json!([]))
+        .await;
+    assert_eq!(marker, json!(43), "the list was reloaded");
 }
 
 /// The re-send button delivers again; a move PROTOCOL 1.4 refuses shows its reason.
