@@ -132,6 +132,40 @@ async fn markup_from_merchants_and_requests_is_shown_as_text() {
             .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Doe")
     );
     assert!(people.body.contains(crate::support::USER));
+    assert!(people.body.contains("none valid"), "{}", people.body);
+
+    // A widget token makes the session valid; invalidating it ends it.
+    let people_url = format!("{}/dashboard/people", sandbox.control_url());
+    let id = serde_json::from_str::<Value>(&created.body).unwrap()["data"]["id"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no id in {}", created.body));
+    let token = kuna(
+        &sandbox,
+        "token",
+        serde_json::json!({"customerId": id, "userAgent": "t"}),
+    )
+    .await;
+    assert_eq!(token.status, 200, "{}", token.body);
+    assert!(page(&people_url).await.body.contains("valid until"));
+    let gone = kuna(
+        &sandbox,
+        "invalidate",
+        serde_json::json!({"customerId": id}),
+    )
+    .await;
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert!(page(&people_url).await.body.contains("none valid"));
+}
+
+/// `POST {kuna}/v2/ramp/{path}` with the API key.
+async fn kuna(sandbox: &Sandbox, path: &str, body: Value) -> Answer {
+    let url = format!("{}/v2/ramp/{path}", sandbox.kuna_url());
+    let headers = [
+        ("content-type", "application/json"),
+        ("api-key", sandbox.kuna_api_key()),
+    ];
+    send(Method::POST, &url, &headers, body.to_string().as_bytes()).await
 }
 
 /// The escaping the pages use, for comparing a body shown.
