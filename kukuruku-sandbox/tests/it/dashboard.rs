@@ -138,8 +138,8 @@ async fn markup_from_merchants_and_requests_is_shown_as_text() {
     let people_url = format!("{}/dashboard/people", sandbox.control_url());
     let id = serde_json::from_str::<Value>(&created.body).unwrap()["data"]["id"]
         .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("no id in {}", created.body));
+        .unwrap_or_else(|| panic!("no id in {}", created.body))
+        .to_owned();
     let token = kuna(
         &sandbox,
         "token",
