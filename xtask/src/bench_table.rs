@@ -21,7 +21,7 @@ pub(crate) fn print(dir: Option<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
-/// The tables of the results under `base`, as [`print`] shows them.
+/// The tables of the results under `base`, as [`print()`] shows them.
 pub(crate) fn tables(base: &Path) -> Result<String, String> {
     let mut found = Vec::new();
     collect_estimates(base, &mut found)?;
