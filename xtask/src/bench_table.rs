@@ -1,5 +1,6 @@
 //! `bench-table`: the medians criterion last measured, as Markdown tables.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::process::root;
@@ -16,22 +17,29 @@ struct Measured {
 /// row's ratio to the group's first function beside it.
 pub(crate) fn print(dir: Option<PathBuf>) -> Result<(), String> {
     let base = dir.unwrap_or_else(|| root().join("target/criterion"));
+    print!("{}", tables(&base)?);
+    Ok(())
+}
+
+/// The tables of the results under `base`, as [`print()`] shows them.
+pub(crate) fn tables(base: &Path) -> Result<String, String> {
     let mut found = Vec::new();
-    collect_estimates(&base, &mut found)?;
+    collect_estimates(base, &mut found)?;
     if found.is_empty() {
         return Err(format!("no criterion results under {}", base.display()));
     }
     found.sort_by(|a, b| (&a.group, &a.parameter).cmp(&(&b.group, &b.parameter)));
     let mut groups: Vec<&str> = found.iter().map(|m| m.group.as_str()).collect();
     groups.dedup();
+    let mut out = String::new();
     for group in groups {
         let rows: Vec<&Measured> = found.iter().filter(|m| m.group == group).collect();
-        print_group(group, &rows);
+        write_group(&mut out, group, &rows);
     }
-    Ok(())
+    Ok(out)
 }
 
-fn print_group(group: &str, rows: &[&Measured]) {
+fn write_group(out: &mut String, group: &str, rows: &[&Measured]) {
     let mut functions: Vec<&str> = Vec::new();
     for m in rows {
         if !functions.contains(&m.function.as_str()) {
@@ -45,9 +53,9 @@ fn print_group(group: &str, rows: &[&Measured]) {
         }
     }
     params.sort_by_key(|p| size_of_param(p));
-    println!("\n### {group}\n");
-    println!("| input | {} |", functions.join(" | "));
-    println!("|---|{}", "---|".repeat(functions.len()));
+    let _ = writeln!(out, "\n### {group}\n");
+    let _ = writeln!(out, "| input | {} |", functions.join(" | "));
+    let _ = writeln!(out, "|---|{}", "---|".repeat(functions.len()));
     for p in params {
         let first = rows
             .iter()
@@ -66,7 +74,7 @@ fn print_group(group: &str, rows: &[&Measured]) {
                     })
             })
             .collect();
-        println!("| {p} | {} |", cells.join(" | "));
+        let _ = writeln!(out, "| {p} | {} |", cells.join(" | "));
     }
 }
 

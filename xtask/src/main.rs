@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
+mod bench;
 mod bench_count;
 mod bench_table;
 mod chaos;
@@ -66,8 +67,18 @@ enum Task {
     /// `cargo doc --workspace --no-deps` with `RUSTDOCFLAGS=-D warnings`: a broken intra-doc
     /// link or a bad code block fails.
     Doc,
-    /// The criterion benchmarks (`cargo bench --workspace`).
+    /// Measures everything and writes BENCHMARKS.md; with arguments, `cargo bench --workspace`.
+    ///
+    /// Without arguments: builds `kukuruku-bench` (release), installs the providers' recipes'
+    /// packages under `target/bench-peers/` (npm, a Python venv), then in one run: the callback
+    /// receivers under load (ours, the Node recipe, the ledger's), verify against no verify,
+    /// payins/s (our client, a raw hyper loop, axios, Python requests), the sandbox's memory
+    /// per order and callback delivery, cost against body size, the signing core's tables and
+    /// `openssl speed`; writes BENCHMARKS.md. With arguments: they go to `cargo bench`.
     Bench {
+        /// A smoke run of the report: short runs, 1 000 orders, no bench-profile builds.
+        #[arg(long)]
+        quick: bool,
         /// Passed to `cargo bench` (e.g. `-p kukuruku-sign`, `--bench sign`).
         #[arg(allow_hyphen_values = true, value_name = "CARGO BENCH ARGS")]
         args: Vec<String>,
@@ -156,11 +167,21 @@ fn main() -> ExitCode {
         Task::Msrv => msrv::check(),
         Task::Wasm => checks::wasm(),
         Task::Doc => checks::doc(),
-        Task::Bench { args, bench_args } => cargo(process::command_line(
-            &["bench", "--workspace"],
-            &args,
-            &bench_args,
-        )),
+        Task::Bench {
+            quick,
+            args,
+            bench_args,
+        } => {
+            if args.is_empty() && bench_args.is_empty() {
+                bench::report(quick)
+            } else {
+                cargo(process::command_line(
+                    &["bench", "--workspace"],
+                    &args,
+                    &bench_args,
+                ))
+            }
+        }
         Task::BenchTable { dir } => bench_table::print(dir),
         Task::BenchCount => bench_count::print(),
         Task::BenchRatio { rounds } => bench_count::ratio(rounds),
@@ -217,9 +238,9 @@ mod tests {
             Task::Test { args, test_args } => {
                 command_line(&["test", "--workspace"], &args, &test_args).join(" ")
             }
-            Task::Bench { args, bench_args } => {
-                command_line(&["bench", "--workspace"], &args, &bench_args).join(" ")
-            }
+            Task::Bench {
+                args, bench_args, ..
+            } => command_line(&["bench", "--workspace"], &args, &bench_args).join(" "),
             other => panic!("{args:?}: {other:?}"),
         };
         line.split_whitespace().map(str::to_owned).collect()
@@ -268,6 +289,14 @@ mod tests {
         assert!(matches!(
             parse(&["xtask", "fuzz"]),
             Task::Fuzz { target: None, .. }
+        ));
+        assert!(matches!(
+            parse(&["xtask", "bench", "--quick"]),
+            Task::Bench { quick: true, ref args, ref bench_args } if args.is_empty() && bench_args.is_empty()
+        ));
+        assert!(matches!(
+            parse(&["xtask", "bench"]),
+            Task::Bench { quick: false, ref args, .. } if args.is_empty()
         ));
         assert!(Cli::try_parse_from(["xtask", "no-such-task"]).is_err());
         assert!(Cli::try_parse_from(["xtask", "fuzz", "t", "soon"]).is_err());
