@@ -91,6 +91,7 @@ mod order_status;
 mod payin;
 mod payout;
 mod profile;
+mod seen_keys;
 #[cfg(feature = "sign")]
 mod signing;
 mod status;
