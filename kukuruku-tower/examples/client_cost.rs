@@ -5,12 +5,17 @@
 //! ```text
 //! client_cost client N   # N × Client::create_payin (serialise, sign, send, verify, read)
 //! client_cost raw N      # N × hyper_util's legacy client POSTing the same pre-signed bytes
+//! client_cost sandbox URL N C   # N payins, C at a time, against a running sandbox at URL
 //! ```
 //!
-//! Run each under `valgrind --tool=callgrind` twice (N = 200 and N = 2 200): the difference of
-//! the instruction counts over 2 000 is the cost of one call, server included (the same in
-//! both), start-up left out.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The `sandbox` mode is the load of issue #16's target 5 (`kukuruku sandbox`, the secret key
+//! in `KUKURUKU_SECRET_KEY`, merchant 1): each payin has its own order number; it prints the
+//! payins per second.
+//!
+//! Run `client` and `raw` under `valgrind --tool=callgrind` twice (N = 200 and N = 2 200): the
+//! difference of the instruction counts over 2 000 is the cost of one call, server included
+//! (the same in both), start-up left out.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
 use std::convert::Infallible;
 use std::hint::black_box;
@@ -29,16 +34,55 @@ const ANSWER: &[u8] = br#"{"success":true,"token":"8f14e45f-ceea-467a-9575-4e1f0
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [mode, n] = &args[..] else {
-        eprintln!("usage: client_cost client|raw N");
-        std::process::exit(2);
-    };
-    let n: usize = n.parse().unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(run(mode, n));
+    match &args[..] {
+        [mode, n] => runtime.block_on(run(mode, n.parse().unwrap())),
+        [sandbox, url, n, c] if sandbox == "sandbox" => {
+            runtime.block_on(load(url, n.parse().unwrap(), c.parse().unwrap()));
+        }
+        _ => {
+            eprintln!("usage: client_cost client|raw N | sandbox URL N C");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// `n` payins against the sandbox at `url`, `c` at a time; prints the rate.
+async fn load(url: &str, n: usize, c: usize) {
+    let key = SecretKey::new(std::env::var("KUKURUKU_SECRET_KEY").unwrap()).unwrap();
+    let client = Client::builder("1", key).base_url(url).build().unwrap();
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..c)
+        .map(|task| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for i in (task..n).step_by(c) {
+                    let payin = PayinRequest::builder()
+                        .amount(Amount::new(50_000).unwrap())
+                        .currency(Currency::Rub)
+                        .order_number(format!("kukuruku-load-{}-{i}", std::process::id()))
+                        .callback_url("https://merchant.example.com/kukuruku/callback")
+                        .redirect_success_url("https://merchant.example.com/paid")
+                        .redirect_fail_url("https://merchant.example.com/failed")
+                        .client_id("customer@example.com")
+                        .build()
+                        .unwrap();
+                    black_box(client.create_payin(&payin).await.unwrap());
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "{n} payins, {c} at a time: {:.0} payins/s",
+        n as f64 / elapsed
+    );
 }
 
 /// Serves every connection with the canned answer, signed.
