@@ -91,7 +91,6 @@ mod order_status;
 mod payin;
 mod payout;
 mod profile;
-mod seen_keys;
 #[cfg(feature = "sign")]
 mod signing;
 mod status;

@@ -1,9 +1,6 @@
 //! The order object (**D4**): the order status answer and the body of every callback.
 
-use std::fmt;
-
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::de::Deserializer;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -13,7 +10,7 @@ use crate::currency::Currency;
 use crate::ids::{MerchantId, OrderId, OrderNumber};
 use crate::order_read::read_order;
 use crate::status::{OrderStatus, OrderType};
-use crate::strict_json::{Found, STRICT_PROBE, Strict, handed_strict};
+use crate::strict_json::{Found, Strict};
 
 /// The names an order's id is read from, in order of preference (D4).
 #[cfg(test)]
@@ -120,38 +117,10 @@ impl Order {
 
 /// Refuses an object with a key twice, at any depth, whatever the deserializer: a signed order
 /// must read the same in every reader (see [`read_json`](crate::read_json)).
-///
-/// Under [`read_json`](crate::read_json), whose deserializer refuses duplicate keys already,
-/// the check is not made a second time (see `strict_json::STRICT_PROBE`).
 impl<'de> Deserialize<'de> for Order {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_newtype_struct(STRICT_PROBE, OrderEntry)
-    }
-}
-
-/// Reads an order strictly: as it is from a deserializer that is strict already, wrapped in
-/// the check from any other.
-struct OrderEntry;
-
-impl<'de> Visitor<'de> for OrderEntry {
-    type Value = Order;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an order (a JSON object)")
-    }
-
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Order, D::Error> {
-        if handed_strict() {
-            return read_order(d);
-        }
         let found = Found::default();
-        read_order(Strict::new(d, &found))
-    }
-
-    /// From a deserializer that reads a newtype as its content.
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Order, A::Error> {
-        let found = Found::default();
-        read_order(Strict::new(MapAccessDeserializer::new(map), &found))
+        Order::from_checked(Strict::new(deserializer, &found))
     }
 }
 
@@ -321,33 +290,6 @@ mod tests {
                 "{body}"
             );
         }
-    }
-
-    #[test]
-    fn orders_in_other_values_and_from_other_deserializers_are_checked() {
-        let list =
-            br#"[{"uuid":"a","status":"paid"},{"uuid":"b","status":"paid","fee":{"v":1,"v":2}}]"#;
-        assert_eq!(
-            crate::read_json::<Vec<Order>>(list),
-            Err(crate::JsonError::DuplicateKey { key: "v".into() })
-        );
-        let list = br#"[{"uuid":"a","status":"paid"},{"uuid":"b","status":"created"}]"#;
-        let orders = crate::read_json::<Vec<Order>>(list).unwrap();
-        assert_eq!(orders[1].status, OrderStatus::Created);
-        // After a strict read, a plain one still checks.
-        let error = parse(r#"{"uuid":"u","status":"paid","uuid":"v"}"#).unwrap_err();
-        assert!(error.to_string().contains("duplicate key"), "{error}");
-        let value = serde_json::json!({"uuid": "u", "status": "paid", "x": 1});
-        let order: Order = serde_json::from_value(value).unwrap();
-        assert_eq!(order.extra["x"], 1);
-        let map = serde::de::value::MapDeserializer::<_, serde_json::Error>::new(
-            [("uuid", "u"), ("status", "paid"), ("note", "n")].into_iter(),
-        );
-        let order = Order::deserialize(map).unwrap();
-        assert_eq!(
-            (order.id.as_str(), order.extra["note"].as_str()),
-            ("u", Some("n"))
-        );
     }
 
     #[test]

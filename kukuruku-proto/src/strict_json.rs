@@ -19,6 +19,7 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
+use std::collections::HashSet;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -27,7 +28,6 @@ use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
 };
 
-use crate::seen_keys::Seen;
 use crate::text::Excerpt;
 
 /// Why a JSON body was not read.
@@ -120,22 +120,6 @@ fn read_from<'de, T, R: ReadStrict<'de, T>, J: serde_json::de::Read<'de>>(
     Ok(value)
 }
 
-/// The newtype name under which a type that refuses duplicate keys by itself asks its
-/// deserializer whether it refuses them already: a [`Strict`] one answers by handing itself to
-/// the visitor's `visit_newtype_struct` with [`handed_strict`] true; any other reads on.
-pub(crate) const STRICT_PROBE: &str = "$kukuruku_proto::Strict";
-
-thread_local! {
-    /// Set by a [`Strict`] deserializer just before it hands itself over ([`STRICT_PROBE`]).
-    static HANDED: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether the deserializer just handed to `visit_newtype_struct` is a [`Strict`] one (asked
-/// first thing there, once: the answer is reset as it is read).
-pub(crate) fn handed_strict() -> bool {
-    HANDED.replace(false)
-}
-
 /// Where the first duplicate key found is written (cut to an excerpt), for a typed error.
 pub(crate) type Found = Cell<Option<String>>;
 
@@ -187,6 +171,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
         deserialize_option();
         deserialize_unit();
         deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
         deserialize_seq();
         deserialize_tuple(len: usize);
         deserialize_tuple_struct(name: &'static str, len: usize);
@@ -194,24 +179,6 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Strict<'_, D> {
         deserialize_struct(name: &'static str, fields: &'static [&'static str]);
         deserialize_enum(name: &'static str, variants: &'static [&'static str]);
         deserialize_identifier();
-    }
-
-    /// A type strict by itself ([`Order`](crate::Order)) asks with [`STRICT_PROBE`]: it gets
-    /// this deserializer, told by [`handed_strict`] that it need not add the check again.
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value, D::Error> {
-        if name == STRICT_PROBE {
-            HANDED.set(true);
-            let read = visitor.visit_newtype_struct(self);
-            HANDED.set(false);
-            return read;
-        }
-        let found = self.found;
-        self.inner
-            .deserialize_newtype_struct(name, Wrap { visitor, found })
     }
 
     /// Skipped values are checked too: the whole body has no duplicate, read or not.
@@ -527,6 +494,44 @@ impl<'de, E: de::Error> Deserializer<'de> for Key<'_, 'de, E> {
     serde::forward_to_deserialize_any! {
         bool i128 u128 f32 f64 char str string bytes byte_buf option unit unit_struct seq
         tuple tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+/// The keys of one object so far: the first [`FEW`] in place (most objects have a handful of
+/// keys: no allocation, a linear search), the rest in a hash set, so that a hostile body with
+/// many keys still costs linear time.
+struct Seen<'de> {
+    few: [Cow<'de, str>; FEW],
+    len: usize,
+    many: Option<HashSet<Cow<'de, str>>>,
+}
+
+/// Up to this many keys, a linear search beats hashing.
+const FEW: usize = 16;
+
+impl Default for Seen<'_> {
+    fn default() -> Self {
+        Self {
+            few: [const { Cow::Borrowed("") }; FEW],
+            len: 0,
+            many: None,
+        }
+    }
+}
+
+impl<'de> Seen<'de> {
+    fn contains(&self, key: &str) -> bool {
+        self.few[..self.len].iter().any(|seen| seen == key)
+            || self.many.as_ref().is_some_and(|many| many.contains(key))
+    }
+
+    fn insert(&mut self, key: Cow<'de, str>) {
+        if let Some(slot) = self.few.get_mut(self.len) {
+            *slot = key;
+            self.len += 1;
+        } else {
+            self.many.get_or_insert_with(HashSet::new).insert(key);
+        }
     }
 }
 

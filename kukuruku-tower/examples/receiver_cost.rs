@@ -21,7 +21,7 @@
 //! request, start-up and shut-down left out. Natively, the server prints the CPU time it spent
 //! (user and system) per request, N being the number the sender sends. SIZE is 271 (the callback of
 //! `kukuruku-proto/benches/parse.rs`) or any larger size, padded with an extra field.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::convert::Infallible;
 use std::hint::black_box;
