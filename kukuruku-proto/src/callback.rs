@@ -2,7 +2,7 @@
 //! merchant gives.
 
 use crate::order::Order;
-use crate::strict_json::{JsonError, read_json_with};
+use crate::strict_json::{JsonError, ReadStrict, Strict, read_json_with};
 
 /// The body of a callback: the order object ([`Order`], D4).
 ///
@@ -55,11 +55,20 @@ pub enum CallbackError {
 /// # Ok::<(), kukuruku_proto::CallbackError>(())
 /// ```
 pub fn parse_callback(body: &[u8]) -> Result<Callback, CallbackError> {
-    // The check once, not once more inside `Order`'s own `Deserialize`.
-    read_json_with(body, |json| Order::from_checked(json)).map_err(|error| match error {
+    read_json_with::<Order, OrderReader>(body).map_err(|error| match error {
         JsonError::DuplicateKey { key } => CallbackError::DuplicateKey { key },
         JsonError::Invalid { message } => CallbackError::Malformed { message },
     })
+}
+
+/// Reads an order with the duplicate-key check once, not once more inside `Order`'s own
+/// `Deserialize`.
+struct OrderReader;
+
+impl<'de> ReadStrict<'de, Order> for OrderReader {
+    fn read<D: serde::Deserializer<'de>>(json: Strict<'_, D>) -> Result<Order, D::Error> {
+        Order::from_checked(json)
+    }
 }
 
 /// Verifies a callback's `signature` header over the raw body bytes received, then reads the

@@ -88,8 +88,11 @@ impl Serialize for MerchantId {
 
 impl<'de> Deserialize<'de> for MerchantId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        text_or_integer(deserializer, "a merchant_id (a string or an integer)")
-            .and_then(|text| MerchantId::new(text).map_err(de::Error::custom))
+        text_or_integer(deserializer, "a merchant_id (a string or an integer)").and_then(|text| {
+            let text = trim_owned(text);
+            check_text("merchant_id", &text).map_err(de::Error::custom)?;
+            Ok(MerchantId(text))
+        })
     }
 }
 
@@ -165,8 +168,11 @@ impl Serialize for OrderNumber {
 impl<'de> Deserialize<'de> for OrderNumber {
     /// A string or an integer, checked like [`OrderNumber::new`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        text_or_integer(deserializer, "an order_number (a string)")
-            .and_then(|text| OrderNumber::new(text).map_err(de::Error::custom))
+        text_or_integer(deserializer, "an order_number (a string)").and_then(|text| {
+            let text = trim_owned(text);
+            check_text("order_number", &text).map_err(de::Error::custom)?;
+            Ok(OrderNumber(text))
+        })
     }
 }
 
@@ -263,6 +269,16 @@ pub enum IdError {
     },
 }
 
+/// `text` trimmed, in its own buffer when there is nothing to trim (no second copy).
+fn trim_owned(text: String) -> String {
+    let trimmed = text.trim();
+    if trimmed.len() == text.len() {
+        text
+    } else {
+        trimmed.to_owned()
+    }
+}
+
 fn check_text<'a>(field: &'static str, text: &'a str) -> Result<&'a str, IdError> {
     if text.is_empty() {
         return Err(IdError::Empty { field });
@@ -273,6 +289,10 @@ fn check_text<'a>(field: &'static str, text: &'a str) -> Result<&'a str, IdError
             found: text.len(),
             max: MAX_ID_LEN,
         });
+    }
+    // Printable ASCII (the usual id) has no control character: checked a byte at a time.
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return Ok(text);
     }
     if let Some((position, _)) = text.char_indices().find(|(_, c)| c.is_control()) {
         return Err(IdError::ControlCharacter { field, position });

@@ -86,6 +86,7 @@ mod endpoint;
 mod error;
 mod ids;
 mod order;
+mod order_read;
 mod order_status;
 mod payin;
 mod payout;

@@ -1,6 +1,6 @@
 //! The order object (**D4**): the order status answer and the body of every callback.
 
-use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::de::Deserializer;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -8,14 +8,16 @@ use serde_json::{Map, Value};
 use crate::amount::Amount;
 use crate::currency::Currency;
 use crate::ids::{MerchantId, OrderId, OrderNumber};
+use crate::order_read::read_order;
 use crate::status::{OrderStatus, OrderType};
 use crate::strict_json::{Found, Strict};
 
 /// The names an order's id is read from, in order of preference (D4).
-pub(crate) const ORDER_ID_FIELDS: [&str; 4] = ["uuid", "token", "order_id", "id"];
+#[cfg(test)]
+const ORDER_ID_FIELDS: [&str; 4] = ["uuid", "token", "order_id", "id"];
 
 /// The documented names, written in this order when an order is serialised.
-const DOCUMENTED: [&str; 9] = [
+pub(crate) const DOCUMENTED: [&str; 9] = [
     "uuid",
     "order_number",
     "status",
@@ -107,48 +109,9 @@ impl Order {
     /// Reads an order from a JSON object's fields (the rules of the type's documentation).
     /// The error names the field that is missing or wrong.
     ///
-    /// The fields kept in [`Order::extra`] stay in the order of `map` (removing a key from a
-    /// `serde_json::Map` with its `preserve_order` feature would move the last one).
+    /// The fields kept in [`Order::extra`] stay in the order of `map`.
     pub fn from_map(map: Map<String, Value>) -> Result<Self, String> {
-        let id_field = ORDER_ID_FIELDS
-            .into_iter()
-            .find(|name| map.get(*name).is_some_and(|value| !value.is_null()))
-            .ok_or_else(|| {
-                "the order has no id: expected one of the fields uuid, token, order_id or id"
-                    .to_owned()
-            })?;
-        // The documented fields (and the id's field) are read; every other one is kept as is.
-        let (mut known, extra): (Map<String, Value>, Map<String, Value>) = map
-            .into_iter()
-            .partition(|(name, _)| name == id_field || DOCUMENTED.contains(&name.as_str()));
-        let id: OrderId = take(&mut known, id_field)?.ok_or("the order has no id")?;
-        let status: OrderStatus =
-            take(&mut known, "status")?.ok_or("the order has no status (field `status`)")?;
-        Ok(Self {
-            id,
-            order_number: take(&mut known, "order_number")?,
-            status,
-            amount: take(&mut known, "amount")?,
-            currency: take(&mut known, "currency")?,
-            order_type: take(&mut known, "type")?,
-            merchant_id: take(&mut known, "merchant_id")?,
-            created_at: take(&mut known, "created_at")?,
-            updated_at: take(&mut known, "updated_at")?,
-            extra,
-        })
-    }
-}
-
-/// Removes `name` from the map and reads it; `null` or absent is `None`.
-fn take<T: DeserializeOwned>(
-    map: &mut Map<String, Value>,
-    name: &str,
-) -> Result<Option<T>, String> {
-    match map.remove(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => T::deserialize(value)
-            .map(Some)
-            .map_err(|error| format!("field `{name}` of the order: {error}")),
+        read_order(Value::Object(map)).map_err(|error| error.to_string())
     }
 }
 
@@ -166,8 +129,7 @@ impl Order {
     pub(crate) fn from_checked<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let map = Map::<String, Value>::deserialize(deserializer)?;
-        Order::from_map(map).map_err(de::Error::custom)
+        read_order(deserializer)
     }
 }
 

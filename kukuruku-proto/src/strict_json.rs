@@ -68,25 +68,37 @@ pub enum JsonError {
 /// # Ok::<(), JsonError>(())
 /// ```
 pub fn read_json<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, JsonError> {
-    read_json_with(body, |json| T::deserialize(json))
+    read_json_with::<T, ByDeserialize>(body)
 }
 
-/// The JSON deserializer of a body, wrapped in the duplicate-key check.
-pub(crate) type StrictSlice<'f, 'j, 'de> =
-    Strict<'f, &'j mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>>;
+/// How [`read_json_with`] reads its value from the checked deserializer.
+pub(crate) trait ReadStrict<'de, T> {
+    /// Reads the value from `json`, which already refuses duplicate keys.
+    fn read<D: Deserializer<'de>>(json: Strict<'_, D>) -> Result<T, D::Error>;
+}
 
-/// [`read_json`] with the reading done by `read`, for a type that would otherwise wrap the
-/// check a second time ([`Order`](crate::Order), strict by itself).
-pub(crate) fn read_json_with<'de, T>(
+/// Reads with the type's own `Deserialize`.
+pub(crate) struct ByDeserialize;
+
+impl<'de, T: Deserialize<'de>> ReadStrict<'de, T> for ByDeserialize {
+    fn read<D: Deserializer<'de>>(json: Strict<'_, D>) -> Result<T, D::Error> {
+        T::deserialize(json)
+    }
+}
+
+/// [`read_json`] with the reading done by `R`, for a type that would otherwise wrap the check a
+/// second time ([`Order`](crate::Order), strict by itself).
+///
+/// A body that is UTF-8 as a whole (checked once) is read as text, so `serde_json` does not
+/// check each string again; any other body is read as bytes, which finds the same errors.
+pub(crate) fn read_json_with<'de, T, R: ReadStrict<'de, T>>(
     body: &'de [u8],
-    read: impl for<'f, 'j> FnOnce(StrictSlice<'f, 'j, 'de>) -> Result<T, serde_json::Error>,
 ) -> Result<T, JsonError> {
     let found = Cell::new(None);
-    let mut json = serde_json::Deserializer::from_slice(body);
-    let read = read(Strict::new(&mut json, &found)).and_then(|value| {
-        json.end()?;
-        Ok(value)
-    });
+    let read = match std::str::from_utf8(body) {
+        Ok(text) => read_from::<T, R, _>(serde_json::Deserializer::from_str(text), &found),
+        Err(_) => read_from::<T, R, _>(serde_json::Deserializer::from_slice(body), &found),
+    };
     // A duplicate wins over whatever error it caused (a `Deserialize` impl may reword it), and
     // over a success (an impl may have swallowed it).
     match (found.take(), read) {
@@ -96,6 +108,16 @@ pub(crate) fn read_json_with<'de, T>(
             message: error.to_string(),
         }),
     }
+}
+
+/// Reads the whole of `json` (nothing but white space after the value) through `R`.
+fn read_from<'de, T, R: ReadStrict<'de, T>, J: serde_json::de::Read<'de>>(
+    mut json: serde_json::Deserializer<J>,
+    found: &Found,
+) -> Result<T, serde_json::Error> {
+    let value = R::read(Strict::new(&mut json, found))?;
+    json.end()?;
+    Ok(value)
 }
 
 /// Where the first duplicate key found is written (cut to an excerpt), for a typed error.
@@ -481,7 +503,7 @@ impl<'de, E: de::Error> Deserializer<'de> for Key<'_, 'de, E> {
 struct Seen<'de> {
     few: [Cow<'de, str>; FEW],
     len: usize,
-    many: HashSet<Cow<'de, str>>,
+    many: Option<HashSet<Cow<'de, str>>>,
 }
 
 /// Up to this many keys, a linear search beats hashing.
@@ -492,7 +514,7 @@ impl Default for Seen<'_> {
         Self {
             few: [const { Cow::Borrowed("") }; FEW],
             len: 0,
-            many: HashSet::new(),
+            many: None,
         }
     }
 }
@@ -500,7 +522,7 @@ impl Default for Seen<'_> {
 impl<'de> Seen<'de> {
     fn contains(&self, key: &str) -> bool {
         self.few[..self.len].iter().any(|seen| seen == key)
-            || (!self.many.is_empty() && self.many.contains(key))
+            || self.many.as_ref().is_some_and(|many| many.contains(key))
     }
 
     fn insert(&mut self, key: Cow<'de, str>) {
@@ -508,7 +530,7 @@ impl<'de> Seen<'de> {
             *slot = key;
             self.len += 1;
         } else {
-            self.many.insert(key);
+            self.many.get_or_insert_with(HashSet::new).insert(key);
         }
     }
 }

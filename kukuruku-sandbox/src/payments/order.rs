@@ -1,9 +1,15 @@
 //! What the sandbox keeps about an order. The protocol's own types (statuses and their moves,
 //! amounts, currencies, identifiers, the D4 order object) are `kukuruku-proto`'s.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use kukuruku_proto::{
     Amount, Currency, EmailAddress, MerchantId, OrderId, OrderNumber, OrderStatus, OrderType,
 };
+
+use crate::random::unique_bytes;
+use crate::timestamp::rfc3339_from_unix_millis;
 
 /// A status name that is not one of PROTOCOL 1.4's, as the test-control API refuses it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -106,9 +112,215 @@ impl Order {
     }
 }
 
+/// An order as the store keeps it (issue #16: at most 1 KiB per order): its uuid is the
+/// store's key (a `u128`, see [`uuid_key`]), its texts are boxed to their length, the texts
+/// many orders share (the merchant's id, the URLs) are [`Shared`], and its two times are
+/// milliseconds since the epoch (written as [`rfc3339_from_unix_millis`] writes them).
+pub(crate) struct StoredOrder {
+    pub(crate) order_number: Box<str>,
+    pub(crate) status: OrderStatus,
+    pub(crate) amount: Amount,
+    pub(crate) currency: Currency,
+    pub(crate) order_type: OrderType,
+    pub(crate) merchant_id: Shared,
+    pub(crate) created_ms: u64,
+    pub(crate) updated_ms: u64,
+    pub(crate) callback_url: Option<Shared>,
+    pub(crate) redirect_success_url: Option<Shared>,
+    pub(crate) redirect_fail_url: Option<Shared>,
+    pub(crate) email: Box<str>,
+}
+
+/// A text kept once for every order that has it (see [`Pool`]).
+pub(crate) type Shared = Arc<str>;
+
+/// The texts the stored orders share: each kept once, dropped with the last order that has it.
+#[derive(Default)]
+pub(crate) struct Pool(HashSet<Shared>);
+
+impl Pool {
+    /// The pool's copy of `text`, added if new.
+    pub(crate) fn share(&mut self, text: &str) -> Shared {
+        if let Some(shared) = self.0.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Shared = Arc::from(text);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+
+    /// Lets go of `shared`: dropped from the pool when no other order has it.
+    pub(crate) fn release(&mut self, shared: Shared) {
+        // Two holders: the pool and this order, whose copy goes here.
+        if Arc::strong_count(&shared) == 2 {
+            self.0.remove(&shared);
+        }
+        drop(shared);
+    }
+
+    /// How many texts the pool holds.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl StoredOrder {
+    /// `order` as kept, its times given as milliseconds, its shared texts from `pool`.
+    pub(crate) fn new(order: Order, created_ms: u64, updated_ms: u64, pool: &mut Pool) -> Self {
+        let mut share = |url: Option<String>| url.map(|url| pool.share(&url));
+        Self {
+            callback_url: share(order.callback_url),
+            redirect_success_url: share(order.redirect_success_url),
+            redirect_fail_url: share(order.redirect_fail_url),
+            merchant_id: pool.share(order.merchant_id.as_str()),
+            order_number: order.order_number.as_str().into(),
+            status: order.status,
+            amount: order.amount,
+            currency: order.currency,
+            order_type: order.order_type,
+            created_ms,
+            updated_ms,
+            email: order.email.into_boxed_str(),
+        }
+    }
+
+    /// Gives its shared texts back to `pool` (the order is being dropped).
+    pub(crate) fn release(self, pool: &mut Pool) {
+        pool.release(self.merchant_id);
+        let urls = [
+            self.callback_url,
+            self.redirect_success_url,
+            self.redirect_fail_url,
+        ];
+        for url in urls.into_iter().flatten() {
+            pool.release(url);
+        }
+    }
+
+    /// The order with key `uuid`, as the rest of the sandbox sees it. Its texts were valid
+    /// identifiers when stored, so reading them back cannot fail; if it did, `None`.
+    pub(crate) fn to_order(&self, uuid: u128) -> Option<Order> {
+        Some(Order {
+            uuid: OrderId::new(uuid_text(uuid)).ok()?,
+            order_number: OrderNumber::new(&*self.order_number).ok()?,
+            status: self.status.clone(),
+            amount: self.amount,
+            currency: self.currency.clone(),
+            order_type: self.order_type.clone(),
+            merchant_id: MerchantId::new(&*self.merchant_id).ok()?,
+            created_at: rfc3339_from_unix_millis(self.created_ms),
+            updated_at: rfc3339_from_unix_millis(self.updated_ms),
+            callback_url: self.callback_url.as_deref().map(str::to_owned),
+            redirect_success_url: self.redirect_success_url.as_deref().map(str::to_owned),
+            redirect_fail_url: self.redirect_fail_url.as_deref().map(str::to_owned),
+            email: self.email.to_string(),
+        })
+    }
+
+    /// The merchant's id and the order number, as the store's index of order numbers keys them
+    /// (ids hold no control character, so the newline between them is unambiguous).
+    pub(crate) fn number_key(merchant_id: &str, order_number: &str) -> Box<str> {
+        [merchant_id, "\n", order_number].concat().into_boxed_str()
+    }
+}
+
+/// The key of a uuid in its hyphenated lower-case form (as `new_uuid` writes it); `None` for any
+/// other text, which no stored order has.
+pub(crate) fn uuid_key(text: &str) -> Option<u128> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 36 {
+        return None;
+    }
+    let mut key = 0u128;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let digit = match byte {
+            b'-' if matches!(i, 8 | 13 | 18 | 23) => continue,
+            b'0'..=b'9' if !matches!(i, 8 | 13 | 18 | 23) => byte - b'0',
+            b'a'..=b'f' if !matches!(i, 8 | 13 | 18 | 23) => byte - b'a' + 10,
+            _ => return None,
+        };
+        key = (key << 4) | u128::from(digit);
+    }
+    Some(key)
+}
+
+/// A new random (version 4) uuid key, as `new_uuid` makes its text.
+pub(crate) fn new_uuid_key() -> u128 {
+    let mut bytes = unique_bytes::<16>();
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    u128::from_be_bytes(bytes)
+}
+
+/// The hyphenated lower-case form of a uuid key ([`uuid_key`] reversed).
+pub(crate) fn uuid_text(key: u128) -> String {
+    let hex = format!("{key:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uuid_keys_read_exactly_the_text_new_uuid_writes() {
+        for _ in 0..100 {
+            let text = crate::random::new_uuid();
+            let key = uuid_key(&text).unwrap();
+            assert_eq!(uuid_text(key), text);
+            let made = uuid_text(new_uuid_key());
+            assert_eq!(uuid_key(&made).map(uuid_text), Some(made.clone()));
+            assert_eq!(&made[14..15], "4", "{made}");
+        }
+        let good = "8f14e45f-ceea-467a-9575-4e1f0c2d7a11";
+        assert!(uuid_key(good).is_some());
+        for bad in [
+            "8F14E45F-CEEA-467A-9575-4E1F0C2D7A11",
+            "8f14e45fceea467a95754e1f0c2d7a11",
+            "8f14e45f-ceea-467a-9575-4e1f0c2d7a1",
+            "8f14e45f-ceea-467a-9575-4e1f0c2d7a111",
+            "8f14e45f-ceea-467a-9575-4e1f0c2d7a1g",
+            "8f14e45f-ceea-467a-9575_4e1f0c2d7a11",
+            "-8f14e45fceea-467a-9575-4e1f0c2d7a11",
+            "",
+        ] {
+            assert_eq!(uuid_key(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_stored_order_reads_back_the_same_and_shares_its_texts() {
+        let mut pool = Pool::default();
+        let mut wanted = order();
+        wanted.callback_url = Some("https://shop.example/cb".into());
+        wanted.redirect_fail_url = Some("https://shop.example/cb".into());
+        wanted.created_at = "2025-01-31T12:00:00.123Z".into();
+        wanted.updated_at = "2025-01-31T12:00:01.000Z".into();
+        let key = new_uuid_key();
+        wanted.uuid = OrderId::new(uuid_text(key)).unwrap();
+        let stored = StoredOrder::new(
+            wanted.clone(),
+            1_738_324_800_123,
+            1_738_324_801_000,
+            &mut pool,
+        );
+        assert_eq!(stored.to_order(key), Some(wanted.clone()));
+        assert_eq!(pool.len(), 2, "the merchant's id and one URL");
+        let again = StoredOrder::new(wanted, 0, 0, &mut pool);
+        assert_eq!(pool.len(), 2);
+        stored.release(&mut pool);
+        assert_eq!(pool.len(), 2, "still used by the other order");
+        again.release(&mut pool);
+        assert_eq!(pool.len(), 0);
+    }
 
     fn order() -> Order {
         Order {
