@@ -136,7 +136,13 @@ pub(crate) fn report(quick: bool) -> Result<(), String> {
                  move between runs; the server's CPU time per request moves much less. The \
                  programs are in `bench/` (package `kukuruku-bench`), the providers' recipes in \
                  `bench/peers/` and `tests/interop/`.";
-    let doc = markdown::document(&run, &machine(), intro, &sections);
+    let mut doc = markdown::document(&run, &machine(), intro, &sections);
+    // The targets and the fixes made for them: kept by hand, measured when each fix was made.
+    let targets = settings.root.join("bench/targets.md");
+    let kept =
+        std::fs::read_to_string(&targets).map_err(|e| format!("{}: {e}", targets.display()))?;
+    doc.push('\n');
+    doc.push_str(&kept);
     let path = settings.root.join("BENCHMARKS.md");
     std::fs::write(&path, doc).map_err(|e| format!("{}: {e}", path.display()))?;
     println!(
