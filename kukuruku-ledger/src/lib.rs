@@ -96,7 +96,10 @@ pub use reconciler::{Pass, Reconciler, StatusSource};
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore};
+pub use sqlite::{
+    BATCH_SIZE_BUCKETS, DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore,
+    WriterStats,
+};
 
 // The PostgreSQL backend (feature `postgres`).
 #[cfg(feature = "postgres")]
