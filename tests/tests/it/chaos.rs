@@ -95,9 +95,11 @@ fn run_on(backend: Backend) {
         .block_on(run(backend));
 }
 
-/// The sandbox's callback policy for the run: short tries, fast retries.
-fn policy() -> CallbackPolicy {
+/// The sandbox's callback policy for a run of `orders`: short tries, fast retries, and a log
+/// that keeps every delivery (at most three callbacks an order; the default keeps 1 000).
+fn policy(orders: usize) -> CallbackPolicy {
     CallbackPolicy::default()
+        .log_capacity(orders * 3 + 1000)
         .timeout(Duration::from_secs(2))
         .max_attempts(5)
         .initial_backoff(Duration::from_millis(10))
@@ -114,7 +116,7 @@ async fn run(backend: Backend) {
         Sandbox::builder()
             .merchant(Merchant::new(MERCHANT_ID, key()))
             .user(KukuPayUser::new(PAYEE, "Pat Payee", "RUB"))
-            .callback_policy(policy())
+            .callback_policy(policy(count))
             .start()
             .await
             .unwrap(),
