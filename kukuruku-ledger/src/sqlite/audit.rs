@@ -13,7 +13,7 @@ pub(crate) fn audit_of(conn: &Connection, id: &OrderId) -> Result<Vec<AuditEntry
     let mut statement = conn
         .prepare_cached(&format!(
             "SELECT {AUDIT_COLUMNS} FROM callbacks
-             WHERE order_ref = (SELECT id FROM orders WHERE kukupay_id = ?1) OR kukupay_id = ?1
+             WHERE order_ref = (SELECT id FROM orders WHERE kukupay_id = ?1) OR (outcome = 'mismatch' AND kukupay_id = ?1)
              ORDER BY id"
         ))
         .map_err(classify)?;
