@@ -168,6 +168,7 @@ async fn run(backend: Backend) {
     let acknowledged = proxy.acknowledged.lock().unwrap().clone();
     let report = verify::check(&sandbox.orders(), &log, &loaded, &acknowledged);
     print_counts(&report, &proxy.counts, recovered_late, started.elapsed());
+    ledger.print_writer();
     receivers.into_iter().for_each(Receiver::stop);
     assert!(
         report.failures.is_empty(),

@@ -112,6 +112,22 @@ impl Ledger {
         }
     }
 
+    /// The SQLite writer's figures (how busy the one writer thread was), printed.
+    pub(super) fn print_writer(&self) {
+        if let Self::Sqlite { store, .. } = self {
+            let stats = store.writer_stats();
+            println!(
+                "  SQLite writer: {} jobs in {} batches (mean {:.1}, largest {}), running jobs {:.1} s, BEGIN+COMMIT {:.1} s",
+                stats.jobs,
+                stats.batches,
+                stats.mean_batch(),
+                stats.largest_batch,
+                stats.running.as_secs_f64(),
+                stats.committing.as_secs_f64(),
+            );
+        }
+    }
+
     /// What the ledger holds now.
     pub(super) async fn load(&self) -> verify::Ledger {
         match self {
