@@ -88,7 +88,7 @@ pub use route::{NOT_RECORDED_BODY, UNKNOWN_STATUS_BODY, callback_route, callback
 
 // Creating orders, and asking about the unfinished ones.
 pub use client::LedgerClient;
-pub use reconciler::{Pass, Reconciler, StatusSource};
+pub use reconciler::{DEFAULT_RECONCILER_CONCURRENCY, Pass, Reconciler, StatusSource};
 
 // The SQLite backend (feature `sqlite`, default).
 /// rusqlite, re-exported (feature `sqlite`): the connection type of
@@ -96,7 +96,10 @@ pub use reconciler::{Pass, Reconciler, StatusSource};
 #[cfg(feature = "sqlite")]
 pub use rusqlite;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore};
+pub use sqlite::{
+    BATCH_SIZE_BUCKETS, DEFAULT_BUSY_TIMEOUT, DEFAULT_MAX_BATCH, SqliteOptions, SqliteStore,
+    WriterStats,
+};
 
 // The PostgreSQL backend (feature `postgres`).
 #[cfg(feature = "postgres")]

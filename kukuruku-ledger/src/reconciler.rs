@@ -53,6 +53,15 @@ pub struct Pass {
     pub failed: usize,
 }
 
+impl Pass {
+    fn add(&mut self, other: Self) {
+        self.checked += other.checked;
+        self.advanced += other.advanced;
+        self.unchanged += other.unchanged;
+        self.failed += other.failed;
+    }
+}
+
 /// Asks Kukuruku for the status of every order left unfinished, so that a
 /// callback lost for good still ends in the right status and one event.
 ///
@@ -75,9 +84,13 @@ pub struct Reconciler {
     min_age: Duration,
     interval: Duration,
     batch: usize,
+    concurrency: usize,
     first: Duration,
     max: Duration,
 }
+
+/// The default of [`Reconciler::concurrency`].
+pub const DEFAULT_RECONCILER_CONCURRENCY: usize = 16;
 
 impl std::fmt::Debug for Reconciler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -86,6 +99,7 @@ impl std::fmt::Debug for Reconciler {
             .field("min_age", &self.min_age)
             .field("interval", &self.interval)
             .field("batch", &self.batch)
+            .field("concurrency", &self.concurrency)
             .field("backoff", &(self.first, self.max))
             .finish_non_exhaustive()
     }
@@ -102,6 +116,7 @@ impl Reconciler {
             min_age: Duration::from_secs(300),
             interval: Duration::from_secs(30),
             batch: 100,
+            concurrency: DEFAULT_RECONCILER_CONCURRENCY,
             first: Duration::from_secs(60),
             max: Duration::from_secs(3600),
         }
@@ -125,6 +140,14 @@ impl Reconciler {
         self
     }
 
+    /// How many orders of a pass are asked about at once (default
+    /// [`DEFAULT_RECONCILER_CONCURRENCY`]). Their answers reach the store together, so the
+    /// SQLite writer commits them in a few batches instead of one fsync after another.
+    pub fn concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
+    }
+
     /// The back-off per order: `first` after the first check, doubling, at most `max`.
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
         self.first = first;
@@ -138,14 +161,39 @@ impl Reconciler {
         self.first.saturating_mul(factor).min(self.max)
     }
 
-    /// One pass. A store failure ends it with the error; a failed question is counted and
+    /// One pass, [`Reconciler::concurrency`] orders at a time. A store failure ends it with
+    /// the error (once the questions under way are answered); a failed question is counted and
     /// the pass goes on.
     pub async fn run_once(&self) -> Result<Pass, Error> {
+        let mut due = self
+            .store
+            .due_for_check(self.min_age, self.batch)
+            .await?
+            .into_iter();
         let mut pass = Pass::default();
-        for order in self.store.due_for_check(self.min_age, self.batch).await? {
-            self.check(&order, &mut pass).await?;
+        let mut failure = None;
+        let mut checks = tokio::task::JoinSet::new();
+        loop {
+            while failure.is_none() && checks.len() < self.concurrency {
+                let Some(order) = due.next() else { break };
+                let this = self.clone();
+                checks.spawn(async move {
+                    let mut one = Pass::default();
+                    this.check(&order, &mut one).await.map(|()| one)
+                });
+            }
+            let Some(done) = checks.join_next().await else {
+                break;
+            };
+            match done {
+                Ok(Ok(one)) => pass.add(one),
+                Ok(Err(error)) => failure = failure.or(Some(error)),
+                // The status source panicked: as it would have without the task around it.
+                Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                Err(_cancelled) => {} // the runtime is shutting down
+            }
         }
-        Ok(pass)
+        failure.map_or(Ok(pass), Err)
     }
 
     async fn check(&self, order: &OrderRecord, pass: &mut Pass) -> Result<(), Error> {

@@ -13,7 +13,7 @@ pub(crate) async fn audit_of(tx: &Tx<'_>, id: &OrderId) -> Result<Vec<AuditEntry
         "SELECT ",
         audit_columns!(),
         " FROM callbacks
-         WHERE order_ref = (SELECT id FROM orders WHERE kukupay_id = $1) OR kukupay_id = $1
+         WHERE order_ref = (SELECT id FROM orders WHERE kukupay_id = $1) OR (outcome = 'mismatch' AND kukupay_id = $1)
          ORDER BY id"
     );
     let rows = tx.query(SQL, &[&id.as_str()]).await?;

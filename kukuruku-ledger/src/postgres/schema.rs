@@ -17,7 +17,7 @@ use crate::error::Error;
 const LOCK: i64 = 0x0000_6C65_6467_6572;
 
 /// Each migration, in order; migration `i` brings the schema to version `i + 1`.
-const MIGRATIONS: [&str; 1] = [
+const MIGRATIONS: [&str; 2] = [
     // Version 1.
     "CREATE TABLE orders (
         id            BIGSERIAL PRIMARY KEY,
@@ -61,6 +61,10 @@ const MIGRATIONS: [&str; 1] = [
         UNIQUE (order_ref, to_status)
     );
     CREATE INDEX events_pending ON events (id) WHERE done_at IS NULL;",
+    // Version 2: an order's audit log is read through indexes only. A callback is filed under
+    // its order (`callbacks_order`), except a mismatch (its order number belongs to an order
+    // with another KukuPay id), found by its own id: this index holds those rows only.
+    "CREATE INDEX callbacks_mismatch ON callbacks (kukupay_id) WHERE outcome = 'mismatch';",
 ];
 
 /// The version this code brings a database to.

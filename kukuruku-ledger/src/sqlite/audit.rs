@@ -11,9 +11,9 @@ use crate::error::Error;
 /// [`Store::audit`](crate::Store::audit).
 pub(crate) fn audit_of(conn: &Connection, id: &OrderId) -> Result<Vec<AuditEntry>, Error> {
     let mut statement = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {AUDIT_COLUMNS} FROM callbacks
-             WHERE order_ref = (SELECT id FROM orders WHERE kukupay_id = ?1) OR kukupay_id = ?1
+             WHERE order_ref = (SELECT id FROM orders WHERE kukupay_id = ?1) OR (outcome = 'mismatch' AND kukupay_id = ?1)
              ORDER BY id"
         ))
         .map_err(classify)?;

@@ -22,7 +22,7 @@ pub(crate) fn claim(
     let now = to_millis(now);
     let until = now.saturating_add(duration_millis(lease));
     let mut statement = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {EVENT_COLUMNS} FROM events e JOIN orders o ON o.id = e.order_ref
              WHERE e.done_at IS NULL AND (e.claimed_until IS NULL OR e.claimed_until <= ?1)
              ORDER BY e.id LIMIT ?2"
@@ -36,7 +36,7 @@ pub(crate) fn claim(
         claimed.push(event(row)?);
     }
     let mut mark = conn
-        .prepare(
+        .prepare_cached(
             "UPDATE events SET claimed_by = ?2, claimed_until = ?3, attempts = attempts + 1
              WHERE id = ?1",
         )
@@ -56,20 +56,17 @@ pub(crate) fn complete(
     now: SystemTime,
 ) -> Result<Completion, Error> {
     let done: Option<Option<i64>> = conn
-        .query_row("SELECT done_at FROM events WHERE id = ?1", [id.0], |row| {
-            row.get(0)
-        })
+        .prepare_cached("SELECT done_at FROM events WHERE id = ?1")
+        .and_then(|mut select| select.query_row([id.0], |row| row.get(0)))
         .optional()
         .map_err(super::failure::in_table("events"))?;
     match done {
         None => Err(Error::UnknownEvent(id.0)),
         Some(Some(_)) => Ok(Completion::AlreadyDone),
         Some(None) => {
-            conn.execute(
-                "UPDATE events SET done_at = ?2 WHERE id = ?1",
-                params![id.0, to_millis(now)],
-            )
-            .map_err(classify)?;
+            conn.prepare_cached("UPDATE events SET done_at = ?2 WHERE id = ?1")
+                .and_then(|mut done| done.execute(params![id.0, to_millis(now)]))
+                .map_err(classify)?;
             Ok(Completion::Completed)
         }
     }

@@ -37,6 +37,7 @@ mod orders;
 mod record;
 mod rows;
 mod schema;
+mod stats;
 mod writer;
 
 use std::fmt;
@@ -54,10 +55,14 @@ use crate::order::{NewOrder, OrderKey, OrderRecord};
 use crate::outcome::Recorded;
 use crate::store::{BoxFuture, Store};
 use crate::update::Update;
+pub use stats::{BATCH_SIZE_BUCKETS, WriterStats};
 use writer::Writer;
 
 /// The default busy timeout: how long a write waits for another process's lock.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many prepared statements the writer's connection keeps: more than the ledger's own,
+/// leaving room for the merchant's in [`SqliteStore::complete_with`].
+const STATEMENT_CACHE: usize = 64;
 /// The default largest batch of the group commit.
 pub const DEFAULT_MAX_BATCH: usize = 256;
 
@@ -111,6 +116,8 @@ impl SqliteOptions {
         )
         .map_err(failure::classify)?;
         schema::migrate(&mut conn)?;
+        // Every statement the ledger runs, parsed once (rusqlite keeps 16 by default).
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStore {
             writer: Writer::spawn(conn, self.max_batch)?,
             clock: self.time_source,
@@ -155,6 +162,12 @@ impl SqliteStore {
     /// The database's path.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What the group commit did since the store opened (shared by its clones): batches,
+    /// their sizes, and the writer thread's time running jobs and committing.
+    pub fn writer_stats(&self) -> WriterStats {
+        self.writer.stats()
     }
 
     /// Completes `event` and runs `apply` **in the same transaction**: the pattern for a

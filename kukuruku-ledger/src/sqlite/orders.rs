@@ -19,7 +19,7 @@ fn one(
     sql: &str,
     params: impl Params,
 ) -> Result<Option<(i64, OrderRecord)>, Error> {
-    let mut statement = conn.prepare(sql).map_err(classify)?;
+    let mut statement = conn.prepare_cached(sql).map_err(classify)?;
     let mut rows = statement.query(params).map_err(classify)?;
     match rows.next().map_err(classify)? {
         Some(row) => order(row).map(Some),
@@ -49,7 +49,7 @@ pub(crate) fn record(conn: &Connection, order: &NewOrder, now: SystemTime) -> Re
     let amount = amount_value(order.amount);
     match find(conn, &OrderKey::Number(order.order_number.clone()))? {
         None => {
-            conn.prepare(
+            conn.prepare_cached(
                 "INSERT INTO orders (order_number, order_type, amount, currency, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
             )
@@ -143,7 +143,7 @@ pub(crate) fn due_for_check(
 ) -> Result<Vec<OrderRecord>, Error> {
     let now = to_millis(now);
     let mut statement = conn
-        .prepare(&format!(
+        .prepare_cached(&format!(
             "SELECT {ORDER_COLUMNS} FROM orders
              WHERE kukupay_id IS NOT NULL
                AND (status IS NULL OR status NOT IN ('paid', 'cancelled', 'expired', 'failed'))

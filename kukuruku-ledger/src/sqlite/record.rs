@@ -31,7 +31,7 @@ pub(crate) fn record_update(
     } else {
         Outcome::of(previous.as_ref(), &order.status)
     };
-    conn.prepare(
+    conn.prepare_cached(
         "INSERT INTO callbacks (order_ref, kukupay_id, status, body, key_index, source, outcome, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )
@@ -79,7 +79,7 @@ fn advance(
     audit_id: i64,
     now: i64,
 ) -> Result<(), Error> {
-    conn.prepare(
+    conn.prepare_cached(
         "UPDATE orders SET status = ?2, updated_at = ?3, order_type = coalesce(order_type, ?4),
              amount = coalesce(amount, ?5), currency = coalesce(currency, ?6)
          WHERE id = ?1",
@@ -95,7 +95,7 @@ fn advance(
         ])
     })
     .and_then(|_| {
-        conn.prepare(
+        conn.prepare_cached(
             "INSERT INTO events (order_ref, callback_id, from_status, to_status, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
@@ -118,15 +118,13 @@ fn locate(conn: &Connection, order: &Order, now: i64) -> Result<(i64, OrderRecor
         if record.kukupay_id.is_some() {
             return Ok((row, record, true));
         }
-        conn.execute(
-            "UPDATE orders SET kukupay_id = ?2, updated_at = ?3 WHERE id = ?1",
-            params![row, order.id.as_str(), now],
-        )
-        .map_err(classify)?;
+        conn.prepare_cached("UPDATE orders SET kukupay_id = ?2, updated_at = ?3 WHERE id = ?1")
+            .and_then(|mut attach| attach.execute(params![row, order.id.as_str(), now]))
+            .map_err(classify)?;
         record.kukupay_id = Some(order.id.clone());
         return Ok((row, record, false));
     }
-    conn.prepare(
+    conn.prepare_cached(
         "INSERT INTO orders (order_number, kukupay_id, order_type, amount, currency, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
     )

@@ -15,11 +15,13 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::time::Instant;
 
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::failure::classify;
+use super::stats::{Counters, WriterStats};
 use crate::error::Error;
 
 /// What a job hands back once it ran: the answer to send once the commit's result is known,
@@ -39,17 +41,25 @@ const QUEUE: usize = 4096;
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     sender: mpsc::Sender<Job>,
+    counters: Arc<Counters>,
 }
 
 impl Writer {
     /// Starts the writer thread over `conn`, committing up to `max_batch` jobs at a time.
     pub(crate) fn spawn(conn: Connection, max_batch: usize) -> Result<Self, Error> {
         let (sender, receiver) = mpsc::channel(QUEUE);
+        let counters = Arc::new(Counters::default());
+        let noted = Arc::clone(&counters);
         std::thread::Builder::new()
             .name("kukuruku-ledger-writer".to_owned())
-            .spawn(move || run_writer(&conn, receiver, max_batch.max(1)))
+            .spawn(move || run_writer(&conn, receiver, max_batch.max(1), &noted))
             .map_err(|error| Error::Open(Arc::new(error)))?;
-        Ok(Self { sender })
+        Ok(Self { sender, counters })
+    }
+
+    /// What the writer thread did so far.
+    pub(crate) fn stats(&self) -> WriterStats {
+        self.counters.snapshot()
     }
 
     /// Runs `work` in the next batch's transaction; resolves once the batch committed.
@@ -83,22 +93,36 @@ fn in_savepoint<T>(
     conn: &Connection,
     work: impl FnOnce(&Connection) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    conn.execute_batch("SAVEPOINT job").map_err(classify)?;
+    run_cached(conn, "SAVEPOINT job")?;
     let result = catch_unwind(AssertUnwindSafe(|| work(conn))).unwrap_or(Err(Error::Panicked));
     let end = if result.is_ok() {
-        "RELEASE job"
+        run_cached(conn, "RELEASE job")
     } else {
-        "ROLLBACK TO job; RELEASE job"
+        run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
     };
     // After a full disk or an I/O error SQLite may have rolled the whole transaction back;
     // the batch notices (`is_autocommit`) and fails every job.
-    match conn.execute_batch(end) {
-        Err(error) if result.is_ok() => Err(classify(error)),
+    match end {
+        Err(error) if result.is_ok() => Err(error),
         _ => result,
     }
 }
 
-fn run_writer(conn: &Connection, mut receiver: mpsc::Receiver<Job>, max_batch: usize) {
+/// Runs one statement without parameters from the connection's statement cache (the writer
+/// runs the same few for every job and batch: parsed once, not each time).
+fn run_cached(conn: &Connection, sql: &str) -> Result<(), Error> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(classify)
+}
+
+fn run_writer(
+    conn: &Connection,
+    mut receiver: mpsc::Receiver<Job>,
+    max_batch: usize,
+    counters: &Counters,
+) {
     while let Some(first) = receiver.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -107,13 +131,13 @@ fn run_writer(conn: &Connection, mut receiver: mpsc::Receiver<Job>, max_batch: u
                 Err(_) => break,
             }
         }
-        commit_batch(conn, batch);
+        commit_batch(conn, batch, counters);
     }
 }
 
-fn commit_batch(conn: &Connection, batch: Vec<Job>) {
-    if let Err(error) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let error = classify(error);
+fn commit_batch(conn: &Connection, batch: Vec<Job>, counters: &Counters) {
+    let started = Instant::now();
+    if let Err(error) = run_cached(conn, "BEGIN IMMEDIATE") {
         tracing::error!(
             error = &error as &dyn std::error::Error,
             "ledger: cannot begin a transaction"
@@ -125,6 +149,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
         return;
     }
     let size = batch.len();
+    let began = Instant::now();
     let mut replies = Vec::with_capacity(size);
     let mut abandoned = None;
     for job in batch {
@@ -144,10 +169,12 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>) {
             }));
         }
     }
+    let ran = Instant::now();
     let outcome = match abandoned {
         Some(error) => Err(error),
-        None => conn.execute_batch("COMMIT").map_err(classify),
+        None => run_cached(conn, "COMMIT"),
     };
+    counters.batch(size, ran - began, (began - started) + ran.elapsed());
     if let Err(error) = &outcome {
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");

@@ -141,7 +141,7 @@ async fn instances_starting_at_once_migrate_once_and_a_newer_schema_is_refused()
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].get::<_, i64>(0), 1);
+    assert_eq!(rows[0].get::<_, i64>(0), 2);
     client
         .execute("UPDATE schema_version SET version = 99", &[])
         .await
@@ -149,7 +149,7 @@ async fn instances_starting_at_once_migrate_once_and_a_newer_schema_is_refused()
     match schema.options(&clock).connect().await {
         Err(Error::SchemaTooNew {
             found: 99,
-            supported: 1,
+            supported: 2,
         }) => {}
         other => panic!("{other:?}"),
     }

@@ -144,3 +144,43 @@ async fn a_failing_status_call_backs_off_and_is_retried() {
     kukuruku.set("k-1", OrderStatus::Failed);
     assert_eq!(reconciler.run_once().await.unwrap().advanced, 1);
 }
+
+/// Answers only once `expected` questions are waiting at the same time.
+struct AllAtOnce {
+    barrier: Arc<tokio::sync::Barrier>,
+}
+
+impl StatusSource for AllAtOnce {
+    fn order_status<'a>(&'a self, _: &'a OrderId) -> BoxFuture<'a, Result<Order, BoxError>> {
+        Box::pin(async move {
+            self.barrier.wait().await;
+            Ok(Order::new(id("ignored"), OrderStatus::Paid))
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_orders_of_a_pass_are_asked_about_concurrently() {
+    let clock = ManualClock::new();
+    let (store, _dir) = sqlite(&clock);
+    let store: Arc<dyn Store> = Arc::new(store);
+    for n in 0..8 {
+        created_order(&*store, &format!("n-{n}"), &format!("k-{n}")).await;
+    }
+    // One at a time, the first question would wait for the eighth forever.
+    let source = AllAtOnce {
+        barrier: Arc::new(tokio::sync::Barrier::new(8)),
+    };
+    let reconciler = Reconciler::new(Arc::clone(&store), source)
+        .min_age(Duration::ZERO)
+        .concurrency(8);
+    let pass = tokio::time::timeout(Duration::from_secs(10), reconciler.run_once())
+        .await
+        .expect("the questions were asked one at a time")
+        .unwrap();
+    assert_eq!((pass.checked, pass.advanced, pass.failed), (8, 8, 0));
+    for n in 0..8 {
+        let order = store.order(OrderKey::Id(id(&format!("k-{n}")))).await;
+        assert!(order.unwrap().unwrap().is_final());
+    }
+}

@@ -406,6 +406,12 @@ where
             .unwrap()
             .is_empty()
     );
+    // The mismatch is in the audit log under both ids: the callback's, and the order's.
+    for key in ["k-imposter", "k-9"] {
+        let log = store.audit(&id(key)).await.unwrap();
+        assert_eq!(log.len(), 1, "{key}");
+        assert_eq!(log[0].outcome, Outcome::Mismatch, "{key}");
+    }
 }
 
 pub(crate) async fn the_reconciler_sees_only_unfinished_orders_past_their_backoff<F, Fut>(opener: F)

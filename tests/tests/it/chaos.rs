@@ -1,30 +1,32 @@
 //! The fault-injection proof (issue 13): orders driven through mixed paths by the sandbox, their
-//! callbacks delivered through a chaos proxy (`proxy`) to two receivers sharing one ledger, a
-//! receiver restarted mid-run, a reconciler beside them; then every pass condition checked
-//! against the ledger's file (`verify`).
+//! callbacks delivered through a chaos proxy (`proxy`) to the merchant's receivers sharing one
+//! ledger (`backend`: two on one SQLite file; four, each with its own pool, on one PostgreSQL
+//! schema), a receiver restarted mid-run, reconcilers and event workers beside them; then every
+//! pass condition checked against the ledger (`verify`).
 //!
 //! Seeded and repeatable: the plan (orders, paths, each delivery's fault) is a function of the
 //! seed (`plan`), printed; `KUKURUKU_CHAOS_SEED` replays one, `KUKURUKU_CHAOS_ORDERS` sets the
-//! size (1 000 by default), `KUKURUKU_CHAOS_BACKEND` the backend (`sqlite`). The long run is
-//! `cargo xtask chaos --orders 10000 --backend sqlite`.
+//! size (1 000 by default), `KUKURUKU_CHAOS_BACKEND` (`sqlite` or `postgres`) runs one backend
+//! only (both by default; PostgreSQL when `KUKURUKU_TEST_POSTGRES_URL` is set, skipped with a
+//! line otherwise, a failure under `KUKURUKU_REQUIRE_POSTGRES=1`). The long run is
+//! `cargo xtask chaos --orders 10000 --backend sqlite|postgres`.
 
+mod backend;
 mod plan;
+mod postgres;
 mod proxy;
 mod verify;
 
-use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use kukuruku_e2e::{Http, MERCHANT_ID, PAYEE, client, key};
-use kukuruku_ledger::{LedgerClient, Reconciler, Server, SqliteStore, Store};
+use kukuruku_ledger::{LedgerClient, Reconciler, Store};
 use kukuruku_proto::{Amount, Currency, PayinRequest, PayoutRequest};
-use kukuruku_sandbox::merchant::{ExampleMerchant, Failure};
 use kukuruku_sandbox::{CallbackPolicy, KukuPayUser, Merchant, Sandbox};
-use kukuruku_sign::Verifier;
-use tokio::task::JoinHandle;
 
+use backend::{Backend, Ledger, Receiver};
 use plan::{OrderPlan, Path as OrderPath};
 use proxy::Proxy;
 
@@ -33,12 +35,8 @@ const DEFAULT_SEED: u64 = 0x5eed_0013;
 /// How long the proxy holds a hung delivery: past the sandbox's timeout per try.
 const HANG: Duration = Duration::from_millis(2_500);
 
-/// Which ledger backend the receivers share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
+/// One run at a time: the two backends' runs would share the machine's two cores.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -60,102 +58,90 @@ fn seed() -> u64 {
     }
 }
 
-fn backend() -> Backend {
+/// Whether `KUKURUKU_CHAOS_BACKEND` selects `backend` (unset: every backend).
+fn selected(backend: Backend) -> bool {
     match std::env::var("KUKURUKU_CHAOS_BACKEND").as_deref() {
-        Err(_) | Ok("sqlite") => Backend::Sqlite,
-        Ok("postgres") => Backend::Postgres,
+        Err(_) => true,
+        Ok("sqlite") => backend == Backend::Sqlite,
+        Ok("postgres") => backend == Backend::Postgres,
         Ok(other) => panic!("KUKURUKU_CHAOS_BACKEND={other:?}: sqlite or postgres"),
     }
 }
 
-/// A receiver: the example merchant (ledger route + worker) served on loopback.
-struct Receiver {
-    merchant: ExampleMerchant,
-    server: JoinHandle<()>,
+#[test]
+fn chaos_on_sqlite_every_paid_order_credited_once_none_lost() {
+    run_on(Backend::Sqlite);
 }
 
-/// The one place the backend is chosen: the run's ledger. SQLite: one store (one writer
-/// thread, group commit) shared by the receivers and the application, as in one process.
-/// (PostgreSQL: behind the ledger's `postgres` feature once it lands in this tree; each
-/// receiver then opens its own pool.)
-fn open_ledger(backend: Backend, dir: &Path) -> SqliteStore {
-    match backend {
-        Backend::Sqlite => SqliteStore::open(dir.join("ledger.sqlite3")).unwrap(),
-        Backend::Postgres => panic!(
-            "the PostgreSQL backend of kukuruku-ledger is not in this tree yet: run the chaos test with KUKURUKU_CHAOS_BACKEND=sqlite"
-        ),
+#[test]
+fn chaos_on_postgres_with_4_receivers_every_paid_order_credited_once_none_lost() {
+    run_on(Backend::Postgres);
+}
+
+fn run_on(backend: Backend) {
+    if !selected(backend) {
+        println!("chaos: {backend:?} not run: KUKURUKU_CHAOS_BACKEND selects the other backend");
+        return;
     }
+    if backend == Backend::Postgres && !postgres::available() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(run(backend));
 }
 
-/// A receiver on `ledger`: the example merchant (ledger route + worker) served on loopback.
-async fn receiver(ledger: &SqliteStore) -> Receiver {
-    let (merchant, listener) =
-        ExampleMerchant::bind_with(Verifier::new(&key()), Failure::None, Some(ledger.clone()))
-            .await
-            .unwrap();
-    let app = merchant.router();
-    let server = tokio::spawn(async move {
-        let _ = Server::new().serve(listener, app).await;
-    });
-    Receiver { merchant, server }
-}
-
-/// The sandbox's callback policy for the run: short tries, fast retries.
-fn policy() -> CallbackPolicy {
+/// The sandbox's callback policy for a run of `orders`: short tries, fast retries, and a log
+/// that keeps every delivery (at most three callbacks an order; the default keeps 1 000).
+fn policy(orders: usize) -> CallbackPolicy {
     CallbackPolicy::default()
+        .log_capacity(orders * 3 + 1000)
         .timeout(Duration::from_secs(2))
         .max_attempts(5)
         .initial_backoff(Duration::from_millis(10))
         .max_backoff(Duration::from_millis(80))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chaos_every_paid_order_credited_once_none_lost() {
-    let (seed, count, backend) = (
-        seed(),
-        env_or("KUKURUKU_CHAOS_ORDERS", 1000usize),
-        backend(),
-    );
+/// One run on `backend`: the sandbox, the receivers behind the proxy, the orders driven, then
+/// the last reconciliation, the workers drained and every pass condition checked.
+async fn run(backend: Backend) {
+    let (seed, count) = (seed(), env_or("KUKURUKU_CHAOS_ORDERS", 1000usize));
     println!("chaos: seed {seed:#x} (KUKURUKU_CHAOS_SEED to replay), {count} orders, {backend:?}");
     let started = Instant::now();
-    let dir = tempfile::tempdir().unwrap();
-    let app = open_ledger(backend, dir.path());
-    let mut receivers = vec![receiver(&app).await, receiver(&app).await];
-    let urls = receivers
-        .iter()
-        .map(|r| r.merchant.callback_url())
-        .collect();
-    let (proxy, proxy_url) = Proxy::start(seed, urls, HANG).await;
     let sandbox = Arc::new(
         Sandbox::builder()
             .merchant(Merchant::new(MERCHANT_ID, key()))
             .user(KukuPayUser::new(PAYEE, "Pat Payee", "RUB"))
-            .callback_policy(policy())
+            .callback_policy(policy(count))
             .start()
             .await
             .unwrap(),
     );
-    // The application creates the orders and reconciles, on the same ledger.
-    let app_store: Arc<dyn Store> = Arc::new(app.clone());
-    let reconciler = Reconciler::new(Arc::clone(&app_store), client(&sandbox))
-        .min_age(Duration::from_millis(300))
-        .interval(Duration::from_millis(100))
-        .backoff(Duration::from_millis(200), Duration::from_secs(2))
-        .batch(200);
-    let background = tokio::spawn(reconciler.run());
+    let ledger = Ledger::open(backend).await;
+    let mut receivers = Vec::new();
+    for index in 0..backend.receivers() {
+        receivers.push(ledger.receiver(index, &sandbox).await);
+    }
+    let urls = receivers.iter().map(Receiver::callback_url).collect();
+    let (proxy, proxy_url) = Proxy::start(seed, urls, HANG).await;
+    // The application creates the orders on a handle of its own.
+    let app_store = ledger.app_store().await;
 
     let plans = plan::orders(seed, count);
     let limit = Arc::new(tokio::sync::Semaphore::new(32));
     let mut tasks = Vec::new();
     for (i, order) in plans.into_iter().enumerate() {
         if i == count / 2 {
-            // A receiver restarted mid-run: its server stops (deliveries to it fail), a new
-            // one opens the same ledger.
-            let old = receivers.remove(0);
-            old.server.abort();
-            drop(old);
-            let new = receiver(&app).await;
-            proxy.set_receiver(0, new.merchant.callback_url());
+            // A receiver restarted mid-run: its server, worker and reconciler stop
+            // (deliveries to it fail, the events it holds come back when their lease ends),
+            // a new one opens the same ledger.
+            receivers.remove(0).stop();
+            let new = ledger.receiver(0, &sandbox).await;
+            proxy.set_receiver(0, new.callback_url());
             receivers.insert(0, new);
         }
         let permit = Arc::clone(&limit).acquire_owned().await.unwrap();
@@ -177,12 +163,13 @@ async fn chaos_every_paid_order_credited_once_none_lost() {
     while proxy.counts.pending_replays.load(Ordering::SeqCst) > 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    background.abort();
-    let recovered_late = finish(&app_store, &sandbox, &receivers).await;
-    let ledger = verify::Ledger::load(&app).await;
+    let recovered_late = finish(&app_store, &sandbox, &ledger, &receivers).await;
+    let loaded = ledger.load().await;
     let acknowledged = proxy.acknowledged.lock().unwrap().clone();
-    let report = verify::check(&sandbox.orders(), &log, &ledger, &acknowledged);
+    let report = verify::check(&sandbox.orders(), &log, &loaded, &acknowledged);
     print_counts(&report, &proxy.counts, recovered_late, started.elapsed());
+    ledger.print_writer();
+    receivers.into_iter().for_each(Receiver::stop);
     assert!(
         report.failures.is_empty(),
         "{:#?}",
@@ -238,7 +225,12 @@ async fn drive(sandbox: &Sandbox, store: Arc<dyn Store>, proxy_url: &str, order:
 
 /// The end of the run: the reconciler's last passes (no minimum age) until nothing moves, then
 /// the workers drain every event. Returns what the last passes moved forward.
-async fn finish(store: &Arc<dyn Store>, sandbox: &Sandbox, receivers: &[Receiver]) -> usize {
+async fn finish(
+    store: &Arc<dyn Store>,
+    sandbox: &Sandbox,
+    ledger: &Ledger,
+    receivers: &[Receiver],
+) -> usize {
     let last = Reconciler::new(Arc::clone(store), client(sandbox))
         .min_age(Duration::ZERO)
         .backoff(Duration::ZERO, Duration::ZERO)
@@ -256,11 +248,9 @@ async fn finish(store: &Arc<dyn Store>, sandbox: &Sandbox, receivers: &[Receiver
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         for receiver in receivers {
-            receiver.merchant.drain().await.unwrap();
+            receiver.drain().await;
         }
-        let pending = verify::Ledger::load(receivers[0].merchant.store())
-            .await
-            .pending();
+        let pending = ledger.load().await.pending();
         if pending == 0 || Instant::now() > deadline {
             break;
         }
