@@ -39,20 +39,14 @@ pub(crate) fn unique_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// A random (version 4) UUID.
+pub(crate) fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(unique_bytes::<16>()).into_uuid()
+}
+
 /// A random (version 4) UUID in its hyphenated lower-case form.
 pub(crate) fn new_uuid() -> String {
-    let mut bytes = unique_bytes::<16>();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = const_hex::encode(bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    random_uuid().to_string()
 }
 
 /// 32 random bytes, base64url: the KukurukuID's codes, tokens and session ids. `None` without

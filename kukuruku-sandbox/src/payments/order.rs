@@ -8,7 +8,9 @@ use kukuruku_proto::{
     Amount, Currency, EmailAddress, MerchantId, OrderId, OrderNumber, OrderStatus, OrderType,
 };
 
-use crate::random::unique_bytes;
+use uuid::Uuid;
+
+use crate::random::random_uuid;
 use crate::timestamp::rfc3339_from_unix_millis;
 
 /// A status name that is not one of PROTOCOL 1.4's, as the test-control API refuses it.
@@ -228,42 +230,22 @@ impl StoredOrder {
 /// The key of a uuid in its hyphenated lower-case form (as `new_uuid` writes it); `None` for any
 /// other text, which no stored order has.
 pub(crate) fn uuid_key(text: &str) -> Option<u128> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 36 {
+    // The uuid crate also reads upper case, and other forms at other lengths: this store's
+    // keys are the 36-character lower-case form only, as the sandbox writes them.
+    if text.len() != 36 || text.bytes().any(|byte| byte.is_ascii_uppercase()) {
         return None;
     }
-    let mut key = 0u128;
-    for (i, &byte) in bytes.iter().enumerate() {
-        let digit = match byte {
-            b'-' if matches!(i, 8 | 13 | 18 | 23) => continue,
-            b'0'..=b'9' if !matches!(i, 8 | 13 | 18 | 23) => byte - b'0',
-            b'a'..=b'f' if !matches!(i, 8 | 13 | 18 | 23) => byte - b'a' + 10,
-            _ => return None,
-        };
-        key = (key << 4) | u128::from(digit);
-    }
-    Some(key)
+    Uuid::try_parse(text).ok().map(|uuid| uuid.as_u128())
 }
 
-/// A new random (version 4) uuid key, as `new_uuid` makes its text.
+/// A new random (version 4) uuid key.
 pub(crate) fn new_uuid_key() -> u128 {
-    let mut bytes = unique_bytes::<16>();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    u128::from_be_bytes(bytes)
+    random_uuid().as_u128()
 }
 
 /// The hyphenated lower-case form of a uuid key ([`uuid_key`] reversed).
 pub(crate) fn uuid_text(key: u128) -> String {
-    let hex = format!("{key:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    Uuid::from_u128(key).to_string()
 }
 
 #[cfg(test)]
