@@ -13,7 +13,7 @@ use kukuruku_proto::OrderStatus;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::payments::{DeliveryAttempt, DeliveryOutcome, Order};
+use crate::payments::{DeliveryAttempt, DeliveryOutcome, Order, uuid_key};
 
 /// How many events a slow listener may fall behind before it misses some.
 pub(crate) const CHANNEL_CAPACITY: usize = 256;
@@ -114,9 +114,10 @@ pub(crate) struct Live {
     moves: Mutex<Moves>,
 }
 
+/// Keyed by the order store's uuid key (`payments::uuid_key`), not a copy of the uuid's text.
 struct Moves {
-    by_order: HashMap<String, Vec<StatusMove>>,
-    oldest_first: VecDeque<String>,
+    by_order: HashMap<u128, Vec<StatusMove>>,
+    oldest_first: VecDeque<u128>,
     max_orders: usize,
 }
 
@@ -152,17 +153,16 @@ impl Live {
 
     /// An order was created: its first status, and the event.
     pub(crate) fn order_created(&self, order: &Order) {
-        {
+        if let Some(key) = uuid_key(order.uuid.as_str()) {
             let mut moves = self.moves();
-            let uuid = order.uuid.to_string();
             moves.by_order.insert(
-                uuid.clone(),
+                key,
                 vec![StatusMove {
                     status: order.status.clone(),
                     at: order.created_at.clone(),
                 }],
             );
-            moves.oldest_first.push_back(uuid);
+            moves.oldest_first.push_back(key);
             while moves.by_order.len() > moves.max_orders {
                 let Some(oldest) = moves.oldest_first.pop_front() else {
                     break;
@@ -179,7 +179,8 @@ impl Live {
 
     /// `order` moved from `from` to its status now.
     pub(crate) fn status_moved(&self, order: &Order, from: &OrderStatus) {
-        if let Some(list) = self.moves().by_order.get_mut(order.uuid.as_str())
+        if let Some(key) = uuid_key(order.uuid.as_str())
+            && let Some(list) = self.moves().by_order.get_mut(&key)
             && list.len() < MOVES_PER_ORDER
         {
             list.push(StatusMove {
@@ -197,7 +198,9 @@ impl Live {
 
     /// The status moves of an order, oldest first (empty if it is no longer kept).
     pub(crate) fn moves_of(&self, uuid: &str) -> Vec<StatusMove> {
-        self.moves().by_order.get(uuid).cloned().unwrap_or_default()
+        uuid_key(uuid)
+            .and_then(|key| self.moves().by_order.get(&key).cloned())
+            .unwrap_or_default()
     }
 }
 
@@ -229,18 +232,20 @@ mod tests {
     async fn moves_are_kept_for_the_newest_orders_and_published() {
         let live = Live::new(2);
         let mut events = live.subscribe();
-        for uuid in ["a", "b", "c"] {
+        // Uuids as the store writes them: the moves are kept under the store's uuid key.
+        let [a, b, c] = [0xa_u128, 0xb, 0xc].map(|n| format!("00000000-0000-4000-8000-{n:012x}"));
+        for uuid in [&a, &b, &c] {
             live.order_created(&order(uuid));
         }
-        assert!(live.moves_of("a").is_empty(), "the oldest is dropped");
-        let mut paid = order("c");
+        assert!(live.moves_of(&a).is_empty(), "the oldest is dropped");
+        let mut paid = order(&c);
         paid.status = OrderStatus::Paid;
         paid.updated_at = "d".into();
         live.status_moved(&paid, &OrderStatus::Created);
-        let statuses: Vec<_> = live.moves_of("c").into_iter().map(|m| m.status).collect();
+        let statuses: Vec<_> = live.moves_of(&c).into_iter().map(|m| m.status).collect();
         assert_eq!(statuses, [OrderStatus::Created, OrderStatus::Paid]);
         let first = events.next().await.unwrap().unwrap();
-        assert_eq!(first.order_uuid(), "a");
+        assert_eq!(first.order_uuid(), a);
     }
 
     #[tokio::test]

@@ -39,7 +39,7 @@ pub use order::Order;
 pub use play::{PlayTracking, play_redirect_url};
 
 pub(crate) use callbacks::Dispatcher;
-pub(crate) use order::known_status;
+pub(crate) use order::{known_status, uuid_key};
 pub(crate) use state::{MerchantEntry, PaymentsState};
 
 /// The payments side's routes: the payments API, the pay page, the test-control API, Play.
